@@ -1,0 +1,14 @@
+/* reconcile.h - libreconcile's umbrella header: the Kubernetes controller pattern in C.
+ * Each concept has its own header under reconcile/; including this one gives you all of them. */
+#ifndef RECONCILE_H
+#define RECONCILE_H
+
+#include "reconcile/common.h"
+#include "reconcile/clock.h"
+#include "reconcile/log.h"
+#include "reconcile/object.h"
+#include "reconcile/registry.h"
+#include "reconcile/selector.h"
+#include "reconcile/listwatch.h"
+
+#endif
