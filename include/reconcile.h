@@ -10,5 +10,6 @@
 #include "reconcile/registry.h"
 #include "reconcile/selector.h"
 #include "reconcile/listwatch.h"
+#include "reconcile/admission.h"
 
 #endif

@@ -1,0 +1,488 @@
+/* delta_fifo.c - rc_delta_fifo: per-key delta lists in intrusive queue nodes (two deltas in-line, items
+ * recycled through a free list, keys borrowed from the queued objects), a hash map from key to node, and
+ * the relist/resync logic against the known-objects store. Lock order: pop_lock, then lock, then the
+ * store's locks; process callbacks run with only pop_lock held, so producers never wait for them. */
+#include <reconcile/delta_fifo.h>
+#include <reconcile/log.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/map.h"
+
+#define INLINE_DELTAS 2
+#define FREE_LIST_MAX 1024
+
+typedef struct item {
+    struct item *next; /* queue order, or free list */
+    const char *key;   /* borrowed from deltas[0].object */
+    uint64_t hash;
+    size_t n, cap;
+    rc_delta *heap; /* NULL while the deltas fit in-line */
+    rc_delta inline_d[INLINE_DELTAS];
+} item;
+
+struct rc_delta_fifo {
+    pthread_mutex_t pop_lock; /* held while a key is processed, and by replace/resync */
+    pthread_mutex_t lock;     /* guards everything below */
+    pthread_cond_t cond;
+    rci_map items; /* key -> item */
+    item *head, *tail;
+    item *free_items;
+    size_t nfree;
+    size_t waiters;
+    rc_store *known;
+    bool populated;
+    bool closed;
+    size_t initial_population;
+};
+
+static rc_delta *deltas_of(item *it) { return it->heap ? it->heap : it->inline_d; }
+
+const char *rc_delta_type_name(rc_delta_type t)
+{
+    static const char *const names[] = {"Added", "Updated", "Deleted", "Replaced", "Sync"};
+    return (unsigned)t < 5 ? names[t] : "Unknown";
+}
+
+rc_delta_fifo *rc_delta_fifo_new(rc_store *known_objects)
+{
+    rc_delta_fifo *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    pthread_mutex_init(&f->pop_lock, NULL);
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    rci_map_init(&f->items);
+    f->known = known_objects;
+    return f;
+}
+
+static void item_release_deltas(item *it)
+{
+    rc_delta *d = deltas_of(it);
+    for (size_t i = 0; i < it->n; i++)
+        rc_object_unref(d[i].object);
+    free(it->heap);
+    it->heap = NULL;
+    it->n = 0;
+    it->cap = INLINE_DELTAS;
+}
+
+void rc_delta_fifo_free(rc_delta_fifo *f)
+{
+    if (!f)
+        return;
+    for (item *it = f->head, *next; it; it = next) {
+        next = it->next;
+        item_release_deltas(it);
+        free(it);
+    }
+    for (item *it = f->free_items, *next; it; it = next) {
+        next = it->next;
+        free(it);
+    }
+    rci_map_free(&f->items);
+    pthread_mutex_destroy(&f->pop_lock);
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->cond);
+    free(f);
+}
+
+/* Caller holds lock. */
+static item *item_alloc(rc_delta_fifo *f)
+{
+    item *it = f->free_items;
+    if (it) {
+        f->free_items = it->next;
+        f->nfree--;
+    } else if (!(it = malloc(sizeof *it))) {
+        return NULL;
+    }
+    it->next = NULL;
+    it->heap = NULL;
+    it->n = 0;
+    it->cap = INLINE_DELTAS;
+    return it;
+}
+
+static void item_recycle(rc_delta_fifo *f, item *it)
+{
+    if (f->nfree >= FREE_LIST_MAX) {
+        free(it);
+        return;
+    }
+    it->next = f->free_items;
+    f->free_items = it;
+    f->nfree++;
+}
+
+static int item_reserve(item *it, size_t extra)
+{
+    if (it->n + extra <= it->cap)
+        return 0;
+    size_t cap = it->cap * 2;
+    while (cap < it->n + extra)
+        cap *= 2;
+    rc_delta *d = malloc(cap * sizeof *d);
+    if (!d)
+        return RC_ENOMEM;
+    memcpy(d, deltas_of(it), it->n * sizeof *d);
+    free(it->heap);
+    it->heap = d;
+    it->cap = cap;
+    return 0;
+}
+
+/* Appends d (whose reference passes to the item). Two consecutive Deleted deltas collapse into one: the
+ * newer wins unless it is a relist tombstone, which knows less than the deletion already queued. Room
+ * must have been reserved. */
+static void item_push(item *it, rc_delta d)
+{
+    rc_delta *ds = deltas_of(it);
+    if (it->n > 0 && ds[it->n - 1].type == RC_DELTA_DELETED && d.type == RC_DELTA_DELETED) {
+        if (d.final_state_unknown) {
+            rc_object_unref(d.object);
+        } else {
+            rc_object_unref(ds[it->n - 1].object);
+            ds[it->n - 1] = d;
+        }
+        return;
+    }
+    ds[it->n++] = d;
+}
+
+/* The map and the item borrow the key from the first delta's object; re-point them after it changed.
+ * Replacing an existing entry never allocates. Caller holds lock. */
+static void rekey(rc_delta_fifo *f, item *it)
+{
+    const char *key = rc_object_key(deltas_of(it)[0].object);
+    if (key != it->key) {
+        it->key = key;
+        rci_map_put_h(&f->items, key, it->hash, it, NULL);
+    }
+}
+
+static void enqueue_tail(rc_delta_fifo *f, item *it)
+{
+    it->next = NULL;
+    if (f->tail)
+        f->tail->next = it;
+    else
+        f->head = it;
+    f->tail = it;
+}
+
+/* Queues one delta for obj. Caller holds lock. */
+static int queue_locked(rc_delta_fifo *f, rc_delta_type type, rc_object *obj, bool final_state_unknown)
+{
+    const char *key = rc_object_key(obj);
+    uint64_t h = rci_hash_str(key);
+    item *it = rci_map_get_h(&f->items, key, h);
+    rc_delta d = {type, final_state_unknown, obj};
+    if (it) {
+        if (item_reserve(it, 1) != 0)
+            return RC_ENOMEM;
+        rc_object_ref(obj);
+        item_push(it, d);
+        rekey(f, it);
+        return 0;
+    }
+    if (!(it = item_alloc(f)))
+        return RC_ENOMEM;
+    it->key = key;
+    it->hash = h;
+    if (rci_map_put_h(&f->items, key, h, it, NULL) != 0) {
+        item_recycle(f, it);
+        return RC_ENOMEM;
+    }
+    rc_object_ref(obj);
+    item_push(it, d);
+    enqueue_tail(f, it);
+    if (f->waiters)
+        pthread_cond_signal(&f->cond);
+    return 0;
+}
+
+static bool has_name(const rc_object *obj)
+{
+    const char *name = obj ? rc_object_name(obj) : NULL;
+    return name && *name;
+}
+
+static int queue_one(rc_delta_fifo *f, rc_delta_type type, rc_object *obj)
+{
+    if (!f || !has_name(obj))
+        return RC_EINVAL;
+    rc_object_freeze(obj);
+    pthread_mutex_lock(&f->lock);
+    int rc = f->closed ? RC_ECLOSED : 0;
+    if (rc == 0 && type == RC_DELTA_DELETED && !rci_map_get(&f->items, rc_object_key(obj))) {
+        rc_object *known = f->known ? rc_store_get(f->known, rc_object_key(obj)) : NULL;
+        if (!known) {
+            pthread_mutex_unlock(&f->lock);
+            return 0;
+        }
+        rc_object_unref(known);
+    }
+    if (rc == 0)
+        rc = queue_locked(f, type, obj, false);
+    if (rc == 0)
+        f->populated = true;
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
+int rc_delta_fifo_add(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_ADDED, obj); }
+int rc_delta_fifo_update(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_UPDATED, obj); }
+int rc_delta_fifo_delete(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_DELETED, obj); }
+
+typedef struct known_scan {
+    rc_delta_fifo *f;
+    const rci_map *listed; /* keys of the relist, or NULL for a resync */
+    size_t queued;
+    int rc;
+} known_scan;
+
+/* Relist: a known key missing from the list (and not pending) is a missed deletion. Resync: a known key
+ * with nothing pending gets a Sync delta. */
+static bool scan_known(void *ctx, rc_object *obj)
+{
+    known_scan *k = ctx;
+    const char *key = rc_object_key(obj);
+    if (rci_map_get(&k->f->items, key) || (k->listed && rci_map_get(k->listed, key)))
+        return true;
+    k->rc = k->listed ? queue_locked(k->f, RC_DELTA_DELETED, obj, true)
+                      : queue_locked(k->f, RC_DELTA_SYNC, obj, false);
+    k->queued += k->rc == 0;
+    return k->rc == 0;
+}
+
+/* Pending keys missing from the relist get a final-state-unknown Deleted delta with their newest object. */
+static int tombstone_pending(rc_delta_fifo *f, const rci_map *listed, size_t *queued)
+{
+    for (item *it = f->head; it; it = it->next) {
+        if (rci_map_get_h(listed, it->key, it->hash))
+            continue;
+        if (item_reserve(it, 1) != 0)
+            return RC_ENOMEM;
+        rc_delta newest = deltas_of(it)[it->n - 1];
+        rc_object_ref(newest.object);
+        item_push(it, (rc_delta){RC_DELTA_DELETED, true, newest.object});
+        rekey(f, it);
+        (*queued)++;
+    }
+    return 0;
+}
+
+int rc_delta_fifo_replace(rc_delta_fifo *f, rc_object *const *objs, size_t n, const char *resource_version)
+{
+    if (!f || (n && !objs))
+        return RC_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (!has_name(objs[i]))
+            return RC_EINVAL;
+        rc_object_freeze(objs[i]);
+    }
+    rci_map listed;
+    rci_map_init(&listed);
+    if (!rci_map_reserve(&listed, n))
+        return RC_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        rci_map_put(&listed, rc_object_key(objs[i]), objs[i], NULL);
+    pthread_mutex_lock(&f->pop_lock);
+    pthread_mutex_lock(&f->lock);
+    size_t deletions = 0;
+    int rc = f->closed ? RC_ECLOSED : tombstone_pending(f, &listed, &deletions);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = queue_locked(f, RC_DELTA_REPLACED, objs[i], false);
+    if (rc == 0 && f->known) {
+        known_scan k = {f, &listed, 0, 0};
+        rc_store_foreach(f->known, scan_known, &k);
+        rc = k.rc;
+        deletions += k.queued;
+    }
+    if (rc == 0 && !f->populated) {
+        f->populated = true;
+        f->initial_population = rci_map_count(&f->items);
+    }
+    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock(&f->pop_lock);
+    rci_map_free(&listed);
+    rc_log(RC_LOG_DEBUG, "delta_fifo", NULL, "replace: %zu items at resourceVersion %s, %zu deletions (rc %d)",
+           n, resource_version ? resource_version : "", deletions, rc);
+    return rc;
+}
+
+int rc_delta_fifo_resync(rc_delta_fifo *f)
+{
+    if (!f)
+        return RC_EINVAL;
+    pthread_mutex_lock(&f->pop_lock);
+    pthread_mutex_lock(&f->lock);
+    int rc = f->closed ? RC_ECLOSED : 0;
+    if (rc == 0 && f->known) {
+        known_scan k = {f, NULL, 0, 0};
+        rc_store_foreach(f->known, scan_known, &k);
+        rc = k.rc;
+    }
+    pthread_mutex_unlock(&f->lock);
+    pthread_mutex_unlock(&f->pop_lock);
+    return rc;
+}
+
+/* Puts a popped item back in front of the deltas its key received meanwhile. Caller holds lock. */
+static void requeue_locked(rc_delta_fifo *f, item *popped)
+{
+    item *newer = rci_map_get_h(&f->items, popped->key, popped->hash);
+    if (!newer) {
+        if (rci_map_put_h(&f->items, popped->key, popped->hash, popped, NULL) == 0) {
+            enqueue_tail(f, popped);
+            return;
+        }
+    } else if (item_reserve(popped, newer->n) == 0) {
+        rc_delta *nd = deltas_of(newer);
+        for (size_t i = 0; i < newer->n; i++)
+            item_push(popped, nd[i]);
+        newer->n = 0;
+        item_release_deltas(newer);
+        /* newer keeps its queue position and takes over the merged list */
+        newer->heap = popped->heap;
+        newer->n = popped->n;
+        newer->cap = popped->cap;
+        if (!popped->heap)
+            memcpy(newer->inline_d, popped->inline_d, sizeof newer->inline_d);
+        rekey(f, newer);
+        popped->heap = NULL;
+        popped->n = 0;
+        item_recycle(f, popped);
+        return;
+    }
+    rc_log(RC_LOG_ERROR, "delta_fifo", popped->key, "out of memory requeuing; older deltas dropped");
+    item_release_deltas(popped);
+    item_recycle(f, popped);
+}
+
+/* Takes the head item off the queue. Caller holds lock; the queue is not empty. */
+static item *dequeue_locked(rc_delta_fifo *f)
+{
+    item *it = f->head;
+    f->head = it->next;
+    if (!f->head)
+        f->tail = NULL;
+    rci_map_remove_h(&f->items, it->key, it->hash);
+    return it;
+}
+
+/* Processes one item; called with pop_lock held and lock released. */
+static int process(rc_delta_fifo *f, item *it, rc_delta_process_fn fn, void *ctx)
+{
+    int rc = fn(ctx, it->key, deltas_of(it), it->n);
+    pthread_mutex_lock(&f->lock);
+    /* counted after processing, so has_synced implies the initial items were applied */
+    if (f->initial_population > 0)
+        f->initial_population--;
+    if (rc == RC_EAGAIN) {
+        requeue_locked(f, it);
+        rc = 0;
+    } else {
+        item_release_deltas(it);
+        item_recycle(f, it);
+    }
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
+
+int rc_delta_fifo_try_pop(rc_delta_fifo *f, rc_delta_process_fn fn, void *ctx)
+{
+    if (!f || !fn)
+        return RC_EINVAL;
+    pthread_mutex_lock(&f->pop_lock);
+    pthread_mutex_lock(&f->lock);
+    item *it = f->head ? dequeue_locked(f) : NULL;
+    int rc = it ? 0 : f->closed ? RC_ECLOSED : RC_EAGAIN;
+    pthread_mutex_unlock(&f->lock);
+    if (it)
+        rc = process(f, it, fn, ctx);
+    pthread_mutex_unlock(&f->pop_lock);
+    return rc;
+}
+
+static void deadline_after(rc_duration timeout, struct timespec *ts)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    int64_t ns = (int64_t)ts->tv_nsec + timeout % RC_SEC;
+    ts->tv_sec += (time_t)(timeout / RC_SEC + ns / RC_SEC);
+    ts->tv_nsec = (long)(ns % RC_SEC);
+}
+
+int rc_delta_fifo_pop(rc_delta_fifo *f, rc_delta_process_fn fn, void *ctx, rc_duration timeout)
+{
+    if (!f || !fn)
+        return RC_EINVAL;
+    struct timespec deadline;
+    if (timeout != RC_TIME_NEVER)
+        deadline_after(timeout < 0 ? 0 : timeout, &deadline);
+    for (;;) {
+        /* Wait for work without pop_lock, so replace and resync are never held up by an idle popper. */
+        pthread_mutex_lock(&f->lock);
+        bool timed_out = false;
+        while (!f->head && !f->closed && !timed_out) {
+            f->waiters++;
+            if (timeout == RC_TIME_NEVER)
+                pthread_cond_wait(&f->cond, &f->lock);
+            else
+                timed_out = pthread_cond_timedwait(&f->cond, &f->lock, &deadline) != 0;
+            f->waiters--;
+        }
+        bool ready = f->head || f->closed;
+        pthread_mutex_unlock(&f->lock);
+        if (!ready)
+            return RC_EAGAIN;
+        int rc = rc_delta_fifo_try_pop(f, fn, ctx);
+        if (rc != RC_EAGAIN)
+            return rc;
+    }
+}
+
+bool rc_delta_fifo_has_synced(rc_delta_fifo *f)
+{
+    if (!f)
+        return false;
+    pthread_mutex_lock(&f->lock);
+    bool synced = f->populated && f->initial_population == 0;
+    pthread_mutex_unlock(&f->lock);
+    return synced;
+}
+
+size_t rc_delta_fifo_len(rc_delta_fifo *f)
+{
+    if (!f)
+        return 0;
+    pthread_mutex_lock(&f->lock);
+    size_t n = rci_map_count(&f->items);
+    pthread_mutex_unlock(&f->lock);
+    return n;
+}
+
+void rc_delta_fifo_close(rc_delta_fifo *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_lock(&f->lock);
+    f->closed = true;
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+bool rc_delta_fifo_is_closed(rc_delta_fifo *f)
+{
+    if (!f)
+        return false;
+    pthread_mutex_lock(&f->lock);
+    bool closed = f->closed;
+    pthread_mutex_unlock(&f->lock);
+    return closed;
+}

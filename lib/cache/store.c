@@ -1,0 +1,597 @@
+/* store.c - rc_store: 64 shards, each an rwlock over an object table, plus named indexes guarded by one
+ * index lock. Lock order: config_lock, then shards in ascending order, then index_lock. A write holds its
+ * shard and the index lock while it updates both, so readers of either see whole changes; replace and
+ * add_indexer build their new structures first and swap them in under every lock. */
+#include <reconcile/store.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/indexer.h"
+#include "cache/objtable.h"
+#include "cache/store_internal.h"
+
+#define NSHARDS 64
+#define SHARD_OF(h) ((size_t)((h) >> 58))
+
+typedef struct shard {
+    _Alignas(64) pthread_rwlock_t lock;
+    rci_objtable table;
+} shard;
+
+struct rc_store {
+    shard shards[NSHARDS];
+    pthread_mutex_t config_lock; /* serialises add_indexer and replace */
+    pthread_rwlock_t index_lock; /* guards the indexers array, their buckets and `changes` */
+    rci_indexer **indexers;
+    rci_index_change *changes; /* one per indexer: scratch of the writer holding index_lock */
+    size_t nindexers;
+    atomic_size_t count;
+};
+
+static void rwlock_init(pthread_rwlock_t *l)
+{
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(l, &a);
+    pthread_rwlockattr_destroy(&a);
+}
+
+static void namespace_index(void *ctx, const rc_object *obj, rc_index_values *out)
+{
+    (void)ctx;
+    const char *ns = rc_object_namespace(obj);
+    rc_index_values_add(out, ns ? ns : "");
+}
+
+/* Appends ix to the indexer arrays. Caller holds index_lock for writing (or owns the store alone). */
+static int indexers_append(rc_store *s, rci_indexer *ix)
+{
+    rci_indexer **ixs = realloc(s->indexers, (s->nindexers + 1) * sizeof *ixs);
+    if (!ixs)
+        return RC_ENOMEM;
+    s->indexers = ixs;
+    rci_index_change *changes = realloc(s->changes, (s->nindexers + 1) * sizeof *changes);
+    if (!changes)
+        return RC_ENOMEM;
+    s->changes = changes;
+    rci_index_change_init(&s->changes[s->nindexers]);
+    s->indexers[s->nindexers++] = ix;
+    return 0;
+}
+
+rc_store *rc_store_new(void)
+{
+    void *mem;
+    if (posix_memalign(&mem, 64, sizeof(rc_store)) != 0)
+        return NULL;
+    rc_store *s = memset(mem, 0, sizeof(rc_store));
+    for (size_t i = 0; i < NSHARDS; i++) {
+        rwlock_init(&s->shards[i].lock);
+        rci_objtable_init(&s->shards[i].table);
+    }
+    pthread_mutex_init(&s->config_lock, NULL);
+    rwlock_init(&s->index_lock);
+    atomic_init(&s->count, 0);
+    rci_indexer *ns = rci_indexer_new(RC_INDEX_NAMESPACE, namespace_index, NULL);
+    if (!ns || indexers_append(s, ns) != 0) {
+        rci_indexer_free(ns);
+        rc_store_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void table_release(rci_objtable *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        rc_object_unref(t->slots[i].obj);
+    rci_objtable_free(t);
+}
+
+void rc_store_free(rc_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < NSHARDS; i++) {
+        table_release(&s->shards[i].table);
+        pthread_rwlock_destroy(&s->shards[i].lock);
+    }
+    for (size_t i = 0; i < s->nindexers; i++) {
+        rci_indexer_free(s->indexers[i]);
+        rci_index_change_free(&s->changes[i]);
+    }
+    free(s->indexers);
+    free(s->changes);
+    pthread_mutex_destroy(&s->config_lock);
+    pthread_rwlock_destroy(&s->index_lock);
+    free(s);
+}
+
+static const char *valid_key(const rc_object *obj)
+{
+    const char *name = rc_object_name(obj);
+    if (!name || !*name)
+        return NULL;
+    return rc_object_key(obj);
+}
+
+static void lock_all(rc_store *s, bool write)
+{
+    for (size_t i = 0; i < NSHARDS; i++) {
+        if (write)
+            pthread_rwlock_wrlock(&s->shards[i].lock);
+        else
+            pthread_rwlock_rdlock(&s->shards[i].lock);
+    }
+}
+
+static void unlock_all(rc_store *s)
+{
+    for (size_t i = NSHARDS; i-- > 0;)
+        pthread_rwlock_unlock(&s->shards[i].lock);
+}
+
+/* Moves the indexes from old to obj (either NULL). Caller holds the object's shard for writing. */
+static int index_change(rc_store *s, rc_object *old, rc_object *obj)
+{
+    pthread_rwlock_wrlock(&s->index_lock);
+    for (size_t i = 0; i < s->nindexers; i++) {
+        int rc = rci_indexer_prepare(s->indexers[i], &s->indexers[i]->buckets, &s->changes[i], old, obj);
+        if (rc != 0) {
+            while (i-- > 0)
+                rci_indexer_abort(&s->indexers[i]->buckets, &s->changes[i]);
+            pthread_rwlock_unlock(&s->index_lock);
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < s->nindexers; i++)
+        rci_indexer_commit(&s->indexers[i]->buckets, &s->changes[i], old, obj);
+    pthread_rwlock_unlock(&s->index_lock);
+    return 0;
+}
+
+int rc_store_add(rc_store *s, rc_object *obj)
+{
+    if (!s || !obj)
+        return RC_EINVAL;
+    rc_object_freeze(obj);
+    const char *key = valid_key(obj);
+    if (!key)
+        return RC_EINVAL;
+    uint64_t h = rci_hash_str(key);
+    shard *sh = &s->shards[SHARD_OF(h)];
+    rc_object *drop = NULL;
+    int rc = 0;
+    pthread_rwlock_wrlock(&sh->lock);
+    rc_object *old = rci_objtable_get(&sh->table, key, h);
+    if (old != obj) {
+        if (!rci_objtable_reserve(&sh->table, old ? 0 : 1))
+            rc = RC_ENOMEM;
+        else if ((rc = index_change(s, old, obj)) == 0) {
+            rci_objtable_put(&sh->table, rc_object_ref(obj), h);
+            if (!old)
+                atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+            drop = old;
+        }
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    rc_object_unref(drop);
+    return rc;
+}
+
+int rc_store_update(rc_store *s, rc_object *obj) { return rc_store_add(s, obj); }
+
+int rc_store_delete_key(rc_store *s, const char *key)
+{
+    if (!s || !key)
+        return RC_EINVAL;
+    uint64_t h = rci_hash_str(key);
+    shard *sh = &s->shards[SHARD_OF(h)];
+    pthread_rwlock_wrlock(&sh->lock);
+    rc_object *old = rci_objtable_get(&sh->table, key, h);
+    int rc = old ? index_change(s, old, NULL) : RC_ENOTFOUND;
+    if (rc == 0) {
+        rci_objtable_remove(&sh->table, key, h);
+        atomic_fetch_sub_explicit(&s->count, 1, memory_order_relaxed);
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    if (rc == 0)
+        rc_object_unref(old);
+    return rc;
+}
+
+int rc_store_delete(rc_store *s, const rc_object *obj)
+{
+    const char *key = obj ? rc_object_key(obj) : NULL;
+    return key ? rc_store_delete_key(s, key) : RC_EINVAL;
+}
+
+rc_object *rc_store_get(rc_store *s, const char *key)
+{
+    if (!s || !key)
+        return NULL;
+    uint64_t h = rci_hash_str(key);
+    shard *sh = &s->shards[SHARD_OF(h)];
+    pthread_rwlock_rdlock(&sh->lock);
+    rc_object *o = rc_object_ref(rci_objtable_get(&sh->table, key, h));
+    pthread_rwlock_unlock(&sh->lock);
+    return o;
+}
+
+size_t rc_store_len(rc_store *s)
+{
+    return s ? atomic_load_explicit(&s->count, memory_order_relaxed) : 0;
+}
+
+bool rci_object_list_reserve(rc_object_list *l, size_t extra)
+{
+    if (l->count + extra <= l->cap)
+        return true;
+    size_t cap = l->cap ? l->cap : 16;
+    while (cap < l->count + extra)
+        cap *= 2;
+    rc_object **items = realloc(l->items, cap * sizeof *items);
+    if (!items)
+        return false;
+    l->items = items;
+    l->cap = cap;
+    return true;
+}
+
+int rc_store_list(rc_store *s, rc_object_list *out)
+{
+    if (!s || !out)
+        return RC_EINVAL;
+    lock_all(s, false);
+    int rc = rci_object_list_reserve(out, atomic_load(&s->count)) ? 0 : RC_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < NSHARDS; i++) {
+        const rci_objtable *t = &s->shards[i].table;
+        for (size_t j = 0; j < t->cap; j++)
+            if (t->slots[j].obj)
+                out->items[out->count++] = rc_object_ref(t->slots[j].obj);
+    }
+    unlock_all(s);
+    return rc;
+}
+
+size_t rc_store_foreach(rc_store *s, bool (*fn)(void *ctx, rc_object *obj), void *ctx)
+{
+    if (!s || !fn)
+        return 0;
+    size_t visited = 0;
+    bool go = true;
+    lock_all(s, false);
+    for (size_t i = 0; go && i < NSHARDS; i++) {
+        const rci_objtable *t = &s->shards[i].table;
+        for (size_t j = 0; go && j < t->cap; j++) {
+            if (t->slots[j].obj) {
+                visited++;
+                go = fn(ctx, t->slots[j].obj);
+            }
+        }
+    }
+    unlock_all(s);
+    return visited;
+}
+
+/* A block of n strings: the pointer array followed by the characters, freed with one free(). */
+static char **strblock_new(size_t n, size_t bytes, char **data)
+{
+    char **ptrs = malloc(n * sizeof(char *) + bytes + 1);
+    if (ptrs)
+        *data = (char *)(ptrs + n);
+    return ptrs;
+}
+
+static void strblock_put(char **ptrs, size_t i, char **data, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    memcpy(*data, s, len);
+    ptrs[i] = *data;
+    *data += len;
+}
+
+int rc_store_list_keys(rc_store *s, char ***keys, size_t *n)
+{
+    if (!s || !keys || !n)
+        return RC_EINVAL;
+    lock_all(s, false);
+    size_t count = 0, bytes = 0;
+    for (size_t i = 0; i < NSHARDS; i++) {
+        const rci_objtable *t = &s->shards[i].table;
+        for (size_t j = 0; j < t->cap; j++)
+            if (t->slots[j].obj) {
+                count++;
+                bytes += strlen(rc_object_key(t->slots[j].obj)) + 1;
+            }
+    }
+    char *data;
+    char **ptrs = strblock_new(count, bytes, &data);
+    for (size_t i = 0, k = 0; ptrs && i < NSHARDS; i++) {
+        const rci_objtable *t = &s->shards[i].table;
+        for (size_t j = 0; j < t->cap; j++)
+            if (t->slots[j].obj)
+                strblock_put(ptrs, k++, &data, rc_object_key(t->slots[j].obj));
+    }
+    unlock_all(s);
+    if (!ptrs)
+        return RC_ENOMEM;
+    *keys = ptrs;
+    *n = count;
+    return 0;
+}
+
+/* Caller holds index_lock. */
+static rci_indexer *find_indexer(rc_store *s, const char *name)
+{
+    for (size_t i = 0; name && i < s->nindexers; i++)
+        if (strcmp(s->indexers[i]->name, name) == 0)
+            return s->indexers[i];
+    return NULL;
+}
+
+/* Takes the index lock for reading and finds the bucket of index/value; *ix NULL = unknown index. */
+static const rci_bucket *bucket_rdlock(rc_store *s, const char *index, const char *value, rci_indexer **ix)
+{
+    pthread_rwlock_rdlock(&s->index_lock);
+    *ix = find_indexer(s, index);
+    return *ix && value ? rci_map_get(&(*ix)->buckets, value) : NULL;
+}
+
+int rc_store_by_index(rc_store *s, const char *index, const char *value, rc_object_list *out, rc_error *err)
+{
+    if (!s || !out)
+        return RC_EINVAL;
+    rci_indexer *ix;
+    const rci_bucket *b = bucket_rdlock(s, index, value, &ix);
+    int rc = 0;
+    if (!ix)
+        rc = rc_error_set(err, RC_ENOTFOUND, "index \"%s\" does not exist", index ? index : "(null)");
+    else if (b && !rci_object_list_reserve(out, b->members.count))
+        rc = RC_ENOMEM;
+    else if (b) {
+        void *const *slots = b->members.slots;
+        size_t cap = b->members.cap;
+        for (size_t i = 0; i < cap; i++) {
+            /* Touching the objects (their reference counts) dominates: fetch a few slots ahead. */
+            if (i + 8 < cap && slots[i + 8])
+                __builtin_prefetch(slots[i + 8], 1);
+            if (slots[i])
+                out->items[out->count++] = rc_object_ref(slots[i]);
+        }
+    }
+    pthread_rwlock_unlock(&s->index_lock);
+    return rc;
+}
+
+long rc_store_index_foreach(rc_store *s, const char *index, const char *value,
+                            bool (*fn)(void *ctx, rc_object *obj), void *ctx)
+{
+    if (!s || !fn)
+        return RC_EINVAL;
+    rci_indexer *ix;
+    const rci_bucket *b = bucket_rdlock(s, index, value, &ix);
+    long visited = ix ? 0 : RC_ENOTFOUND;
+    for (size_t i = 0; b && i < b->members.cap; i++) {
+        if (b->members.slots[i]) {
+            visited++;
+            if (!fn(ctx, b->members.slots[i]))
+                break;
+        }
+    }
+    pthread_rwlock_unlock(&s->index_lock);
+    return visited;
+}
+
+int rc_store_index_keys(rc_store *s, const char *index, const char *value, char ***keys, size_t *n,
+                        rc_error *err)
+{
+    if (!s || !keys || !n)
+        return RC_EINVAL;
+    rci_indexer *ix;
+    const rci_bucket *b = bucket_rdlock(s, index, value, &ix);
+    size_t count = 0, bytes = 0;
+    for (size_t i = 0; b && i < b->members.cap; i++)
+        if (b->members.slots[i]) {
+            count++;
+            bytes += strlen(rc_object_key(b->members.slots[i])) + 1;
+        }
+    char *data;
+    char **ptrs = ix ? strblock_new(count, bytes, &data) : NULL;
+    for (size_t i = 0, k = 0; ptrs && b && i < b->members.cap; i++)
+        if (b->members.slots[i])
+            strblock_put(ptrs, k++, &data, rc_object_key(b->members.slots[i]));
+    pthread_rwlock_unlock(&s->index_lock);
+    if (!ix)
+        return rc_error_set(err, RC_ENOTFOUND, "index \"%s\" does not exist", index ? index : "(null)");
+    if (!ptrs)
+        return RC_ENOMEM;
+    *keys = ptrs;
+    *n = count;
+    return 0;
+}
+
+int rc_store_list_index_values(rc_store *s, const char *index, char ***values, size_t *n, rc_error *err)
+{
+    if (!s || !values || !n)
+        return RC_EINVAL;
+    pthread_rwlock_rdlock(&s->index_lock);
+    rci_indexer *ix = find_indexer(s, index);
+    size_t count = 0, bytes = 0;
+    const rci_map_entry *e;
+    for (size_t it = 0; ix && rci_map_next(&ix->buckets, &it, &e);) {
+        count++;
+        bytes += strlen(e->key) + 1;
+    }
+    char *data;
+    char **ptrs = ix ? strblock_new(count, bytes, &data) : NULL;
+    size_t k = 0;
+    for (size_t it = 0; ptrs && rci_map_next(&ix->buckets, &it, &e);)
+        strblock_put(ptrs, k++, &data, e->key);
+    pthread_rwlock_unlock(&s->index_lock);
+    if (!ix)
+        return rc_error_set(err, RC_ENOTFOUND, "index \"%s\" does not exist", index ? index : "(null)");
+    if (!ptrs)
+        return RC_ENOMEM;
+    *values = ptrs;
+    *n = count;
+    return 0;
+}
+
+/* Indexes every object of the tables into buckets[k] for each indexer k. */
+static int index_tables(rc_store *s, rci_objtable *tables, rci_map *buckets, size_t nix)
+{
+    rci_index_change scratch;
+    rci_index_change_init(&scratch);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < NSHARDS; i++)
+        for (size_t j = 0; rc == 0 && j < tables[i].cap; j++)
+            for (size_t k = 0; rc == 0 && tables[i].slots[j].obj && k < nix; k++)
+                rc = rci_indexer_insert(s->indexers[k], &buckets[k], &scratch, tables[i].slots[j].obj);
+    rci_index_change_free(&scratch);
+    return rc;
+}
+
+int rc_store_add_indexer(rc_store *s, const char *name, rc_index_fn fn, void *ctx, rc_error *err)
+{
+    if (!s || !name || !*name || !fn)
+        return rc_error_set(err, RC_EINVAL, "indexer needs a name and an index function");
+    rci_indexer *ix = rci_indexer_new(name, fn, ctx);
+    if (!ix)
+        return rc_error_set(err, RC_ENOMEM, "out of memory adding indexer \"%s\"", name);
+    pthread_mutex_lock(&s->config_lock);
+    int rc = 0;
+    if (find_indexer(s, name)) {
+        rc = rc_error_set(err, RC_EEXISTS, "indexer \"%s\" already exists", name);
+    } else {
+        lock_all(s, false);
+        rci_index_change scratch;
+        rci_index_change_init(&scratch);
+        for (size_t i = 0; rc == 0 && i < NSHARDS; i++)
+            for (size_t j = 0; rc == 0 && j < s->shards[i].table.cap; j++)
+                if (s->shards[i].table.slots[j].obj)
+                    rc = rci_indexer_insert(ix, &ix->buckets, &scratch, s->shards[i].table.slots[j].obj);
+        rci_index_change_free(&scratch);
+        if (rc == 0) {
+            pthread_rwlock_wrlock(&s->index_lock);
+            rc = indexers_append(s, ix);
+            pthread_rwlock_unlock(&s->index_lock);
+        }
+        unlock_all(s);
+        if (rc != 0)
+            rc_error_set(err, rc, "out of memory building indexer \"%s\"", name);
+    }
+    pthread_mutex_unlock(&s->config_lock);
+    if (rc != 0)
+        rci_indexer_free(ix);
+    return rc;
+}
+
+static int validate_items(rc_object *const *objs, size_t n, rc_error *err)
+{
+    if (n && !objs)
+        return rc_error_set(err, RC_EINVAL, "replace: items is NULL");
+    for (size_t i = 0; i < n; i++) {
+        if (!objs[i])
+            return rc_error_set(err, RC_EINVAL, "replace: item %zu is NULL", i);
+        rc_object_freeze(objs[i]);
+        if (!valid_key(objs[i]))
+            return rc_error_set(err, RC_EINVAL, "replace: item %zu has no metadata.name", i);
+    }
+    return 0;
+}
+
+/* Fills fresh tables with objs (a later duplicate wins); no references taken yet. */
+static int fill_tables(rci_objtable *tables, rc_object *const *objs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = rci_hash_str(rc_object_key(objs[i]));
+        rci_objtable *t = &tables[SHARD_OF(h)];
+        if (!rci_objtable_reserve(t, 1))
+            return RC_ENOMEM;
+        rci_objtable_put(t, objs[i], h);
+    }
+    return 0;
+}
+
+int rc_store_replace(rc_store *s, rc_object *const *objs, size_t n, rc_error *err)
+{
+    if (!s)
+        return RC_EINVAL;
+    int rc = validate_items(objs, n, err);
+    if (rc != 0)
+        return rc;
+    rci_objtable fresh[NSHARDS];
+    for (size_t i = 0; i < NSHARDS; i++)
+        rci_objtable_init(&fresh[i]);
+    pthread_mutex_lock(&s->config_lock);
+    size_t nix = s->nindexers;
+    rci_map *buckets = calloc(nix, sizeof *buckets);
+    rc = buckets ? fill_tables(fresh, objs, n) : RC_ENOMEM;
+    if (rc == 0)
+        rc = index_tables(s, fresh, buckets, nix);
+    if (rc != 0) {
+        pthread_mutex_unlock(&s->config_lock);
+        for (size_t i = 0; i < NSHARDS; i++)
+            rci_objtable_free(&fresh[i]);
+        for (size_t k = 0; buckets && k < nix; k++)
+            rci_buckets_clear(&buckets[k]);
+        free(buckets);
+        return rc_error_set(err, RC_ENOMEM, "replace: out of memory for %zu items", n);
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < NSHARDS; i++) {
+        total += fresh[i].count;
+        for (size_t j = 0; j < fresh[i].cap; j++)
+            rc_object_ref(fresh[i].slots[j].obj);
+    }
+    lock_all(s, true);
+    pthread_rwlock_wrlock(&s->index_lock);
+    for (size_t i = 0; i < NSHARDS; i++) {
+        rci_objtable t = s->shards[i].table;
+        s->shards[i].table = fresh[i];
+        fresh[i] = t;
+    }
+    for (size_t k = 0; k < nix; k++) {
+        rci_map m = s->indexers[k]->buckets;
+        s->indexers[k]->buckets = buckets[k];
+        buckets[k] = m;
+    }
+    atomic_store(&s->count, total);
+    pthread_rwlock_unlock(&s->index_lock);
+    unlock_all(s);
+    pthread_mutex_unlock(&s->config_lock);
+    for (size_t i = 0; i < NSHARDS; i++)
+        table_release(&fresh[i]);
+    for (size_t k = 0; k < nix; k++)
+        rci_buckets_clear(&buckets[k]);
+    free(buckets);
+    return 0;
+}
+
+size_t rc_store_overhead_bytes(rc_store *s)
+{
+    if (!s)
+        return 0;
+    size_t bytes = sizeof *s + s->nindexers * (sizeof(rci_indexer) + sizeof(rci_index_change));
+    lock_all(s, false);
+    for (size_t i = 0; i < NSHARDS; i++)
+        bytes += rci_objtable_bytes(&s->shards[i].table);
+    pthread_rwlock_rdlock(&s->index_lock);
+    for (size_t k = 0; k < s->nindexers; k++) {
+        const rci_map *m = &s->indexers[k]->buckets;
+        bytes += m->cap * sizeof(rci_map_entry);
+        const rci_map_entry *e;
+        for (size_t it = 0; rci_map_next(m, &it, &e);) {
+            const rci_bucket *b = e->value;
+            bytes += sizeof *b + strlen(b->value) + 1 + b->members.cap * sizeof(void *);
+        }
+    }
+    pthread_rwlock_unlock(&s->index_lock);
+    unlock_all(s);
+    return bytes;
+}

@@ -1,0 +1,23 @@
+/* keycount.h - per-key attempt counters for the rate limiters (exponential and fast-slow back-off):
+ * a hash map from a copied key to a count, with its own lock so a limiter can be shared by queues. */
+#ifndef RC_WORKQUEUE_KEYCOUNT_H
+#define RC_WORKQUEUE_KEYCOUNT_H
+
+#include <pthread.h>
+
+#include "util/map.h"
+
+typedef struct rci_keycount {
+    pthread_mutex_t mu;
+    rci_map map;
+} rci_keycount;
+
+void rci_keycount_init(rci_keycount *kc);
+void rci_keycount_free(rci_keycount *kc);
+/* Counts one more attempt for key and returns the count before it (0 for a new key). When the key
+ * cannot be recorded (out of memory) it returns 0 and nothing changes. */
+int rci_keycount_next(rci_keycount *kc, const char *key);
+int rci_keycount_get(rci_keycount *kc, const char *key);
+void rci_keycount_forget(rci_keycount *kc, const char *key);
+
+#endif

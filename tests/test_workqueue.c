@@ -1,0 +1,581 @@
+/* test_workqueue.c - rc_workqueue: de-duplication, exclusivity, delays on the virtual clock, rate-limited
+ * requeues, priorities and aging, shut-down and drain, metrics, and a many-thread exclusivity test. */
+#include <reconcile/workqueue.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "support/testutil.h"
+#include "workqueue/queue.h"
+
+#define T0 ((rc_time)1000 * RC_SEC)
+
+static rc_workqueue *new_queue(rc_clock *clock, unsigned aging_every)
+{
+    rc_workqueue *q = NULL;
+    rc_workqueue_options o = {.name = "test", .clock = clock, .aging_every = aging_every};
+    ck_assert_int_eq(rc_workqueue_new(&o, &q, NULL), 0);
+    return q;
+}
+
+/* Takes the next key with try_get, checks it is `want`, and marks it done. */
+static void expect_next(rc_workqueue *q, const char *want)
+{
+    const char *k = NULL;
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    ck_assert_str_eq(k, want);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+}
+
+START_TEST(dedup_and_fifo)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *in[] = {"ns/a", "ns/b", "ns/a", "ns/c", "ns/b"};
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_int_eq(rc_workqueue_add(q, in[i]), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 3);
+    expect_next(q, "ns/a");
+    expect_next(q, "ns/b");
+    expect_next(q, "ns/c");
+    const char *k;
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    ck_assert_uint_eq(rc_workqueue_len(q), 0);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(key_in_flight_is_exclusive_and_dirty)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *k1, *k2;
+    rc_workqueue_add(q, "a");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k1), 0);
+    ck_assert_int_eq(rc_workqueue_add(q, "a"), 0);
+    ck_assert_int_eq(rc_workqueue_add(q, "a"), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 0); /* dirty, not ready while in flight */
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k2), RC_EAGAIN);
+    ck_assert_int_eq(rc_workqueue_done(q, k1), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 1);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k2), 0);
+    ck_assert_str_eq(k2, "a");
+    char copy[] = "a"; /* done accepts an equal string as well as the pointer get returned */
+    ck_assert_int_eq(rc_workqueue_done(q, copy), 0);
+    ck_assert_int_eq(rc_workqueue_done(q, "a"), RC_ENOTFOUND);
+    ck_assert_int_eq(rc_workqueue_done(q, "never-added"), RC_ENOTFOUND);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k2), RC_EAGAIN);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(bad_input_is_rejected)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *k;
+    rc_error err = {0};
+    ck_assert_int_eq(rc_workqueue_add(q, NULL), RC_EINVAL);
+    ck_assert_int_eq(rc_workqueue_add(NULL, "a"), RC_EINVAL);
+    ck_assert_int_eq(rc_workqueue_add_priority(q, "a", RC_WORKQUEUE_PRIORITY_MAX + 1), RC_EINVAL);
+    ck_assert_int_eq(rc_workqueue_add_priority(q, "a", RC_WORKQUEUE_PRIORITY_MIN - 1), RC_EINVAL);
+    ck_assert_int_eq(rc_workqueue_add_opts(q, "a", NULL), RC_EINVAL);
+    ck_assert_int_eq(rc_workqueue_try_get(q, NULL), RC_EINVAL);
+    ck_assert_int_eq(rc_workqueue_get(NULL, &k), RC_EINVAL);
+    ck_assert_int_eq(rc_workqueue_done(q, NULL), RC_EINVAL);
+    ck_assert_uint_eq(rc_workqueue_len(q), 0);
+    ck_assert_int_eq(rc_workqueue_new(NULL, NULL, &err), RC_EINVAL);
+    ck_assert_ptr_nonnull(err.message);
+    rc_error_clear(&err);
+    static const rc_workqueue_metrics_ops incomplete = {0};
+    rc_workqueue_metrics_provider p = {&incomplete, NULL};
+    rc_workqueue *q2 = NULL;
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.metrics = &p}, &q2, &err), RC_EINVAL);
+    ck_assert_ptr_null(q2);
+    rc_error_clear(&err);
+    rc_workqueue_free(q);
+    rc_workqueue_free(NULL);
+}
+END_TEST
+
+START_TEST(delays_order_by_ready_time_then_insertion)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    const char *k;
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), RC_TIME_NEVER);
+    rc_workqueue_add_after(q, "c", 30 * RC_MSEC);
+    rc_workqueue_add_after(q, "a", 10 * RC_MSEC);
+    rc_workqueue_add_after(q, "b", 10 * RC_MSEC);
+    rc_workqueue_add_after(q, "d", 20 * RC_MSEC);
+    rc_workqueue_add_after(q, "now", 0);
+    rc_workqueue_add_after(q, "past", -5 * RC_MSEC);
+    ck_assert_uint_eq(rc_workqueue_len(q), 2);
+    expect_next(q, "now");
+    expect_next(q, "past");
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + 10 * RC_MSEC);
+    rc_clock_advance(c, 10 * RC_MSEC - 1);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    rc_clock_advance(c, 1);
+    ck_assert_uint_eq(rc_workqueue_len(q), 2);
+    expect_next(q, "a");
+    expect_next(q, "b");
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + 20 * RC_MSEC);
+    rc_clock_set(c, T0 + 35 * RC_MSEC); /* both due: earlier ready time first */
+    expect_next(q, "d");
+    expect_next(q, "c");
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), RC_TIME_NEVER);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+START_TEST(delay_merge_rules)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    const char *k;
+    /* the earlier ready time wins */
+    rc_workqueue_add_after(q, "x", 50 * RC_MSEC);
+    rc_workqueue_add_after(q, "x", 100 * RC_MSEC);
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + 50 * RC_MSEC);
+    rc_workqueue_add_after(q, "x", 20 * RC_MSEC);
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + 20 * RC_MSEC);
+    /* an add makes a delayed key ready now */
+    rc_workqueue_add(q, "x");
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), RC_TIME_NEVER);
+    ck_assert_uint_eq(rc_workqueue_len(q), 1);
+    /* a ready key stays ready (and single) when added with a delay */
+    rc_workqueue_add_after(q, "x", 5 * RC_MSEC);
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), RC_TIME_NEVER);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    /* a delayed add of a key in flight becomes dirty when due, ready after done */
+    rc_workqueue_add_after(q, "x", 5 * RC_MSEC);
+    rc_clock_advance(c, 5 * RC_MSEC);
+    const char *k2;
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k2), RC_EAGAIN);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    expect_next(q, "x");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k2), RC_EAGAIN);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+START_TEST(rate_limited_requeue_backs_off_until_forget)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_rate_limiter *rl = NULL;
+    ck_assert_int_eq(rc_rate_limiter_exponential_new(5 * RC_MSEC, RC_SEC, &rl, NULL), 0);
+    rc_workqueue *q = NULL;
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.clock = c, .rate_limiter = rl}, &q, NULL), 0);
+    rc_duration want[] = {5 * RC_MSEC, 10 * RC_MSEC, 20 * RC_MSEC};
+    for (int i = 0; i < 3; i++) {
+        rc_time start = rc_clock_now(c);
+        ck_assert_int_eq(rc_workqueue_add_rate_limited(q, "k"), 0);
+        ck_assert_int_eq(rc_workqueue_num_requeues(q, "k"), i + 1);
+        ck_assert_int_eq(rc_workqueue_next_deadline(q), start + want[i]);
+        rc_clock_set(c, start + want[i]);
+        expect_next(q, "k");
+    }
+    rc_workqueue_forget(q, "k");
+    ck_assert_int_eq(rc_workqueue_num_requeues(q, "k"), 0);
+    rc_workqueue_add_rate_limited(q, "k");
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), rc_clock_now(c) + 5 * RC_MSEC);
+    /* both a delay and the limiter: the earlier wins */
+    rc_workqueue_add_opts(q, "j", &(rc_workqueue_add_options){.after = 2 * RC_MSEC, .rate_limited = true});
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), rc_clock_now(c) + 2 * RC_MSEC);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+START_TEST(priority_orders_and_raises)
+{
+    rc_workqueue *q = new_queue(NULL, 100);
+    rc_workqueue_add_priority(q, "low1", RC_WORKQUEUE_PRIORITY_LOW);
+    rc_workqueue_add_priority(q, "low2", RC_WORKQUEUE_PRIORITY_LOW);
+    rc_workqueue_add_priority(q, "low3", RC_WORKQUEUE_PRIORITY_LOW);
+    rc_workqueue_add(q, "normal");
+    rc_workqueue_add_priority(q, "high", RC_WORKQUEUE_PRIORITY_HIGH);
+    rc_workqueue_add(q, "low2");                                        /* raised to normal */
+    rc_workqueue_add_priority(q, "normal", RC_WORKQUEUE_PRIORITY_LOW); /* never lowered */
+    ck_assert_uint_eq(rc_workqueue_len(q), 5);
+    expect_next(q, "high");
+    expect_next(q, "normal");
+    expect_next(q, "low2");
+    expect_next(q, "low1");
+    expect_next(q, "low3");
+    rc_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(aging_serves_oldest_after_every_n_skips)
+{
+    rc_workqueue *q = new_queue(NULL, 2);
+    rc_workqueue_add_priority(q, "L1", RC_WORKQUEUE_PRIORITY_LOW);
+    rc_workqueue_add_priority(q, "L2", RC_WORKQUEUE_PRIORITY_LOW);
+    char name[16];
+    for (int i = 1; i <= 6; i++) {
+        snprintf(name, sizeof name, "H%d", i);
+        rc_workqueue_add(q, name);
+    }
+    const char *want[] = {"H1", "H2", "L1", "H3", "H4", "L2", "H5", "H6"};
+    for (int i = 0; i < 8; i++)
+        expect_next(q, want[i]);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(low_priority_is_never_starved)
+{
+    rc_workqueue *q = new_queue(NULL, 0); /* default: 16 */
+    rc_workqueue_add_priority(q, "resync", RC_WORKQUEUE_PRIORITY_LOW);
+    char name[32];
+    int served_at = -1, next = 0;
+    for (int round = 0; round < 1000 && served_at < 0; round++) {
+        for (int j = 0; j < 2; j++) { /* high-priority keys arrive faster than they are served */
+            snprintf(name, sizeof name, "live-%d", next++);
+            rc_workqueue_add_priority(q, name, RC_WORKQUEUE_PRIORITY_HIGH);
+        }
+        const char *k;
+        ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+        if (strcmp(k, "resync") == 0)
+            served_at = round;
+        rc_workqueue_done(q, k);
+    }
+    ck_assert_int_eq(served_at, 16);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(shut_down_refuses_adds_and_drops_delayed)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    const char *k;
+    rc_workqueue_add(q, "a");
+    rc_workqueue_add(q, "b");
+    rc_workqueue_add_after(q, "later", RC_SEC);
+    ck_assert(!rc_workqueue_shutting_down(q));
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    rc_workqueue_add(q, "a"); /* dirty before shut-down: processed again */
+    rc_workqueue_shut_down(q);
+    ck_assert(rc_workqueue_shutting_down(q));
+    ck_assert_int_eq(rc_workqueue_add(q, "c"), RC_ECLOSED);
+    ck_assert_int_eq(rc_workqueue_add_after(q, "c", RC_SEC), RC_ECLOSED);
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), RC_TIME_NEVER);
+    expect_next(q, "b");
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    expect_next(q, "a");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_ECLOSED);
+    ck_assert_int_eq(rc_workqueue_get(q, &k), RC_ECLOSED);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+static void *blocking_get(void *arg)
+{
+    const char *k;
+    return (void *)(intptr_t)rc_workqueue_get(arg, &k);
+}
+
+static void wait_for_getters(rc_workqueue *q, unsigned n)
+{
+    while (rci_workqueue_blocked_getters(q) < n)
+        sched_yield();
+}
+
+START_TEST(shut_down_wakes_blocked_getters)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    rc_workqueue_add_after(q, "far", RC_HOUR); /* virtual clock: getters wait without a timeout */
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, blocking_get, q);
+    wait_for_getters(q, 2);
+    rc_workqueue_shut_down(q);
+    for (int i = 0; i < 2; i++) {
+        void *rc;
+        pthread_join(t[i], &rc);
+        ck_assert_int_eq((int)(intptr_t)rc, RC_ECLOSED);
+    }
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+typedef struct getter {
+    rc_workqueue *q;
+    const char *key;
+    int rc;
+} getter;
+
+static void *get_into(void *arg)
+{
+    getter *g = arg;
+    g->rc = rc_workqueue_get(g->q, &g->key);
+    return NULL;
+}
+
+START_TEST(blocked_getter_wakes_on_add_and_on_deadline)
+{
+    rc_workqueue *q = new_queue(NULL, 0); /* real clock */
+    getter g = {.q = q};
+    pthread_t t;
+    pthread_create(&t, NULL, get_into, &g);
+    wait_for_getters(q, 1);
+    rc_workqueue_add(q, "woken");
+    pthread_join(t, NULL);
+    ck_assert_int_eq(g.rc, 0);
+    ck_assert_str_eq(g.key, "woken");
+    rc_workqueue_done(q, g.key);
+    /* a delay on the real clock: get sleeps until it is due */
+    rc_time start = rc_clock_now(rc_clock_real());
+    rc_workqueue_add_after(q, "due", 2 * RC_MSEC);
+    const char *k;
+    ck_assert_int_eq(rc_workqueue_get(q, &k), 0);
+    ck_assert_str_eq(k, "due");
+    ck_assert_int_ge(rc_clock_now(rc_clock_real()) - start, 2 * RC_MSEC);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(notify_rechecks_virtual_clock)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    rc_workqueue_add_after(q, "k", RC_SEC);
+    getter g = {.q = q};
+    pthread_t t;
+    pthread_create(&t, NULL, get_into, &g);
+    wait_for_getters(q, 1);
+    rc_clock_advance(c, RC_SEC);
+    rc_workqueue_notify(q);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(g.rc, 0);
+    ck_assert_str_eq(g.key, "k");
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+typedef struct drainer {
+    rc_workqueue *q;
+    atomic_bool finished;
+} drainer;
+
+static void *drain(void *arg)
+{
+    drainer *d = arg;
+    rc_workqueue_shut_down_with_drain(d->q);
+    atomic_store(&d->finished, true);
+    return NULL;
+}
+
+START_TEST(drain_waits_for_every_key_handed_out)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *a, *b, *k;
+    rc_workqueue_add(q, "a");
+    rc_workqueue_add(q, "b");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &a), 0);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &b), 0);
+    drainer d = {.q = q};
+    pthread_t t;
+    pthread_create(&t, NULL, drain, &d);
+    while (rci_workqueue_blocked_drainers(q) < 1)
+        sched_yield();
+    ck_assert(rc_workqueue_shutting_down(q));
+    ck_assert_int_eq(rc_workqueue_add(q, "c"), RC_ECLOSED);
+    ck_assert_int_eq(rc_workqueue_done(q, a), 0);
+    ck_assert_uint_eq(rci_workqueue_blocked_drainers(q), 1);
+    ck_assert(!atomic_load(&d.finished));
+    ck_assert_int_eq(rc_workqueue_done(q, b), 0);
+    pthread_join(t, NULL);
+    ck_assert(atomic_load(&d.finished));
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_ECLOSED);
+    rc_workqueue_shut_down_with_drain(q); /* nothing in flight: returns at once */
+    rc_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(idle_keys_are_recycled)
+{
+    rc_workqueue *q = NULL;
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.idle_keys = 2}, &q, NULL), 0);
+    char name[16];
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 10; i++) {
+            snprintf(name, sizeof name, "k%d", i);
+            rc_workqueue_add(q, name);
+            expect_next(q, name);
+        }
+    rc_workqueue_add(q, "k9");
+    rc_workqueue_add(q, "k0");
+    expect_next(q, "k9");
+    expect_next(q, "k0");
+    rc_workqueue_free(q);
+}
+END_TEST
+
+static const char *find_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)); p += n)
+        if ((p == text || p[-1] == '\n') && p[n] == '\n')
+            return p;
+    return NULL;
+}
+
+START_TEST(metrics_are_recorded_and_rendered)
+{
+    rc_metrics *reg = rc_metrics_new();
+    rc_workqueue_metrics_provider p;
+    ck_assert_int_eq(rc_workqueue_metrics_default(reg, &p, NULL), 0);
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = NULL;
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.name = "pods", .clock = c, .metrics = &p}, &q, NULL),
+                     0);
+    const char *k;
+    rc_workqueue_add(q, "a");
+    rc_workqueue_add(q, "a");
+    rc_workqueue_add(q, "b");
+    rc_clock_advance(c, 2 * RC_MSEC);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    rc_clock_advance(c, 3 * RC_MSEC);
+    rc_workqueue_update_metrics(q);
+    rc_workqueue_add_after(q, "later", RC_SEC);
+    char *text = NULL;
+    ck_assert_int_eq(rc_metrics_render(reg, &text, NULL, NULL), 0);
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_depth{name=\"pods\"} 1"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_adds_total{name=\"pods\"} 2"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_retries_total{name=\"pods\"} 1"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_unfinished_work_seconds{name=\"pods\"} 0.003"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_longest_running_processor_seconds{name=\"pods\"} 0.003"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_queue_duration_seconds_bucket{name=\"pods\",le=\"0.001\"} 0"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_queue_duration_seconds_bucket{name=\"pods\",le=\"0.01\"} 1"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_queue_duration_seconds_sum{name=\"pods\"} 0.002"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_work_duration_seconds_count{name=\"pods\"} 0"));
+    free(text);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    ck_assert_int_eq(rc_metrics_render(reg, &text, NULL, NULL), 0);
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_work_duration_seconds_count{name=\"pods\"} 1"));
+    ck_assert_ptr_nonnull(find_line(text, "workqueue_work_duration_seconds_sum{name=\"pods\"} 0.003"));
+    free(text);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+    rc_metrics_free(reg);
+}
+END_TEST
+
+/* ---- many producers and workers hammering few keys ---- */
+
+#define NKEYS 8
+#define NPRODUCERS 3
+#define NWORKERS 4
+#define ADDS_PER_PRODUCER 20000
+
+typedef struct hammer {
+    rc_workqueue *q;
+    char keys[NKEYS][16];
+    atomic_int holders[NKEYS];    /* workers holding each key right now */
+    atomic_long adds[NKEYS];      /* adds issued per key (counted before each add) */
+    atomic_long last_seen[NKEYS]; /* the add count a worker observed when it last got the key */
+    atomic_int violations;
+    atomic_long processed;
+    atomic_int next_producer;
+} hammer;
+
+static int key_index(const char *k) { return k[1] - '0'; }
+
+static void *producer(void *arg)
+{
+    hammer *h = arg;
+    rc_rand r;
+    rc_rand_seed(&r, (uint64_t)atomic_fetch_add(&h->next_producer, 1) + 7);
+    for (int i = 0; i < ADDS_PER_PRODUCER; i++) {
+        int k = (int)rc_rand_below(&r, NKEYS);
+        atomic_fetch_add(&h->adds[k], 1);
+        rc_workqueue_add(h->q, h->keys[k]);
+    }
+    return NULL;
+}
+
+static void *worker(void *arg)
+{
+    hammer *h = arg;
+    const char *k;
+    while (rc_workqueue_get(h->q, &k) == 0) {
+        int i = key_index(k);
+        if (atomic_fetch_add(&h->holders[i], 1) != 0)
+            atomic_fetch_add(&h->violations, 1);
+        long seen = atomic_load(&h->adds[i]);
+        long prev = atomic_load(&h->last_seen[i]);
+        while (seen > prev && !atomic_compare_exchange_weak(&h->last_seen[i], &prev, seen))
+            ;
+        atomic_fetch_add(&h->processed, 1);
+        atomic_fetch_sub(&h->holders[i], 1);
+        rc_workqueue_done(h->q, k);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_exclusivity_and_no_lost_adds)
+{
+    static hammer h;
+    memset(&h, 0, sizeof h);
+    h.q = new_queue(NULL, 0);
+    for (int i = 0; i < NKEYS; i++)
+        snprintf(h.keys[i], sizeof h.keys[i], "k%d", i);
+    pthread_t p[NPRODUCERS], w[NWORKERS];
+    for (int i = 0; i < NWORKERS; i++)
+        pthread_create(&w[i], NULL, worker, &h);
+    for (int i = 0; i < NPRODUCERS; i++)
+        pthread_create(&p[i], NULL, producer, &h);
+    for (int i = 0; i < NPRODUCERS; i++)
+        pthread_join(p[i], NULL);
+    rc_workqueue_shut_down(h.q);
+    for (int i = 0; i < NWORKERS; i++)
+        pthread_join(w[i], NULL);
+    ck_assert_int_eq(atomic_load(&h.violations), 0);
+    long total = 0;
+    for (int i = 0; i < NKEYS; i++) {
+        total += atomic_load(&h.adds[i]);
+        /* the processing after each key's last add saw that add */
+        ck_assert_int_eq(atomic_load(&h.last_seen[i]), atomic_load(&h.adds[i]));
+    }
+    ck_assert_int_eq(total, (long)NPRODUCERS * ADDS_PER_PRODUCER);
+    ck_assert_int_gt(atomic_load(&h.processed), 0);
+    ck_assert_int_le(atomic_load(&h.processed), total);
+    rc_workqueue_free(h.q);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("workqueue");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, dedup_and_fifo);
+    tcase_add_test(tc, key_in_flight_is_exclusive_and_dirty);
+    tcase_add_test(tc, bad_input_is_rejected);
+    tcase_add_test(tc, delays_order_by_ready_time_then_insertion);
+    tcase_add_test(tc, delay_merge_rules);
+    tcase_add_test(tc, rate_limited_requeue_backs_off_until_forget);
+    tcase_add_test(tc, priority_orders_and_raises);
+    tcase_add_test(tc, aging_serves_oldest_after_every_n_skips);
+    tcase_add_test(tc, low_priority_is_never_starved);
+    tcase_add_test(tc, shut_down_refuses_adds_and_drops_delayed);
+    tcase_add_test(tc, shut_down_wakes_blocked_getters);
+    tcase_add_test(tc, blocked_getter_wakes_on_add_and_on_deadline);
+    tcase_add_test(tc, notify_rechecks_virtual_clock);
+    tcase_add_test(tc, drain_waits_for_every_key_handed_out);
+    tcase_add_test(tc, idle_keys_are_recycled);
+    tcase_add_test(tc, metrics_are_recorded_and_rendered);
+    tcase_add_test(tc, concurrent_exclusivity_and_no_lost_adds);
+    suite_add_tcase(s, tc);
+    return rc_test_run_suite(s);
+}
