@@ -9,6 +9,11 @@
 #include "reconcile/object.h"
 #include "reconcile/registry.h"
 #include "reconcile/selector.h"
+#include "reconcile/values.h"
+#include "reconcile/codec.h"
+#include "reconcile/patch.h"
+#include "reconcile/metrics.h"
+#include "reconcile/workqueue.h"
 #include "reconcile/listwatch.h"
 #include "reconcile/admission.h"
 

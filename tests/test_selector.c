@@ -372,7 +372,7 @@ END_TEST
 static rc_object *field_object(void)
 {
     const char *json = "{\"metadata\":{\"name\":\"x\",\"namespace\":\"ns\"},\"spec\":{\"nodeName\":\"\","
-                       "\"replicas\":3,\"ratio\":0.5,\"paused\":true,\"containers\":[{\"name\":\"c0\"}],"
+                       "\"replicas\":3,\"ratio\":0.5,\"tenth\":0.1,\"paused\":true,\"containers\":[{\"name\":\"c0\"}],"
                        "\"weird\":\"a,b=c\\\\d\"},\"status\":{\"phase\":\"Running\"}}";
     rc_object *o = rc_object_from_json(json, strlen(json), NULL);
     ck_assert_ptr_nonnull(o);
@@ -403,6 +403,8 @@ START_TEST(field_selector_matching)
     ck_assert(!field_matches("spec.missing!=", o));
     ck_assert(field_matches("spec.replicas=3", o));
     ck_assert(field_matches("spec.ratio=0.5", o));
+    ck_assert(field_matches("spec.tenth=0.1", o));
+    ck_assert(field_matches("spec.paused!=false", o));
     ck_assert(field_matches("spec.paused=true", o));
     ck_assert(field_matches("spec.containers.0.name=c0", o));
     ck_assert(field_matches("spec.containers.1.name=", o));

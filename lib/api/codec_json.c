@@ -294,9 +294,9 @@ static int object_members(jparser *p, cJSON *obj, rci_map *index)
 
 static int parse_object(jparser *p, cJSON **out)
 {
-    p->pos++;
     if (enter(p))
         return RC_ETOOLARGE;
+    p->pos++;
     cJSON *obj = cJSON_CreateObject();
     if (!obj)
         return nomem(p);
@@ -315,9 +315,9 @@ static int parse_object(jparser *p, cJSON **out)
 
 static int parse_array(jparser *p, cJSON **out)
 {
-    p->pos++;
     if (enter(p))
         return RC_ETOOLARGE;
+    p->pos++;
     cJSON *arr = cJSON_CreateArray();
     if (!arr)
         return nomem(p);

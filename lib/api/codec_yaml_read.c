@@ -611,15 +611,17 @@ static int parser_fail(builder *b, const yaml_parser_t *p)
         int line, col;
         rci_text_position(b->text, b->len, p->problem_offset, &line, &col);
         if (p->problem_value >= 0)
-            return rci_codec_fail(b->err, RC_EBADREQUEST, b->filename, line, col, "%s (0x%02X): the input must be UTF-8 text",
-                                  p->problem, (unsigned)p->problem_value);
+            return rci_codec_fail(b->err, RC_EBADREQUEST, b->filename, line, col,
+                                  "%s (0x%02X): the input must be UTF-8 text", p->problem,
+                                  (unsigned)p->problem_value);
         return rci_codec_fail(b->err, RC_EBADREQUEST, b->filename, line, col, "%s", p->problem);
     }
     int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
     const char *problem = p->problem ? p->problem : "invalid YAML";
     if (char_at(b->text, b->len, line, col) == '\t')
         problem = "found a tab character that cannot start any token (indent YAML with spaces, not tabs)";
-    if (p->context)
+    bool same_place = p->context_mark.line == p->problem_mark.line && p->context_mark.column == p->problem_mark.column;
+    if (p->context && !same_place)
         return rci_codec_fail(b->err, RC_EBADREQUEST, b->filename, line, col, "%s (%s at %d:%d)", problem,
                               p->context, (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
     return rci_codec_fail(b->err, RC_EBADREQUEST, b->filename, line, col, "%s", problem);

@@ -216,10 +216,15 @@ static const char *node_text(rc_node n, char *buf, size_t cap)
         return rc_node_bool(n, false) ? "true" : "false";
     case RC_NODE_NUMBER: {
         double d = rc_node_num(n, 0);
-        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+        if (d == floor(d) && fabs(d) < 9007199254740992.0) {
             snprintf(buf, cap, "%lld", (long long)d);
-        else
-            snprintf(buf, cap, "%.17g", d);
+            return buf;
+        }
+        for (int prec = 15; prec <= 17; prec++) { /* the shortest text that reads back as d */
+            snprintf(buf, cap, "%.*g", prec, d);
+            if (strtod(buf, NULL) == d)
+                break;
+        }
         return buf;
     }
     default:

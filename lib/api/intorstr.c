@@ -49,7 +49,7 @@ int rc_intorstr_scaled(rc_node value, int64_t total, bool round_up, int64_t *out
     case RC_NODE_NUMBER: {
         double d = rc_node_num(value, 0);
         if (d != floor(d) || fabs(d) >= MAX_EXACT_DOUBLE)
-            return rc_error_set(err, RC_EINVAL, "invalid value for IntOrString: %g is not an integer", d);
+            return rc_error_set(err, RC_EINVAL, "invalid value for IntOrString: %g is not an integer (or beyond 2^53)", d);
         *out = (int64_t)d;
         return 0;
     }

@@ -10,6 +10,7 @@
 typedef struct inproc {
     rci_handle *h;
     bool identified;
+    bool internal; /* the server's own client (admission plugins): not recorded in the action log */
     rc_user user;  /* strings owned */
 } inproc;
 
@@ -42,9 +43,9 @@ static int begin(inproc *ip, rci_req *req, const char *verb, const rc_resource_i
     return rc ? rc : rci_authorize(req, verb, err);
 }
 
-static int finish(rci_req *req, int rc)
+static int finish(inproc *ip, rci_req *req, int rc)
 {
-    if (!req->srv)
+    if (!req->srv || ip->internal)
         return rc;
     pthread_mutex_lock(&req->srv->lock);
     rci_action_record_locked(req->srv, req, rc);
@@ -70,7 +71,7 @@ static int ip_get(void *ctx, const rc_resource_info *ri, const char *ns, const c
     } else if (rc == 0) {
         rc = rc_error_set(err, RC_ENOTFOUND, "the server could not find the requested resource");
     }
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static int ip_list(void *ctx, const rc_resource_info *ri, const char *ns, const rc_list_options *opts,
@@ -80,7 +81,7 @@ static int ip_list(void *ctx, const rc_resource_info *ri, const char *ns, const 
     int rc = begin(ctx, &req, "list", ri, ns, NULL, NULL, err);
     if (rc == 0)
         rc = rci_list(&req, opts, out, err);
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
@@ -106,7 +107,7 @@ static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
     else if (rc == 0)
         rc = rci_create(&req, tree, out, err);
     cJSON_Delete(tree);
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static int ip_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
@@ -128,7 +129,7 @@ static int ip_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
     else if (rc == 0)
         rc = rci_update(&req, tree, out, err);
     cJSON_Delete(tree);
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static int ip_patch(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, rc_patch_type type,
@@ -139,7 +140,7 @@ static int ip_patch(void *ctx, const rc_resource_info *ri, const char *ns, const
     req.dry_run = opts && opts->dry_run;
     if (rc == 0)
         rc = rci_patch(&req, type, data, len, opts && opts->force, out, err);
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static int ip_delete(void *ctx, const rc_resource_info *ri, const char *ns, const char *name,
@@ -149,7 +150,7 @@ static int ip_delete(void *ctx, const rc_resource_info *ri, const char *ns, cons
     int rc = begin(ctx, &req, "delete", ri, ns, name, NULL, err);
     if (rc == 0)
         rc = rci_delete(&req, opts, out, err);
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static int ip_delete_collection(void *ctx, const rc_resource_info *ri, const char *ns,
@@ -160,7 +161,7 @@ static int ip_delete_collection(void *ctx, const rc_resource_info *ri, const cha
     req.dry_run = opts && opts->dry_run;
     if (rc == 0)
         rc = rci_delete_collection(&req, list_opts, opts, err);
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static int ip_watch(void *ctx, const rc_resource_info *ri, const char *ns, const rc_list_options *opts,
@@ -170,7 +171,7 @@ static int ip_watch(void *ctx, const rc_resource_info *ri, const char *ns, const
     int rc = begin(ctx, &req, "watch", ri, ns, NULL, NULL, err);
     if (rc == 0)
         rc = rci_watch(&req, opts, out, err);
-    return finish(&req, rc);
+    return finish(ctx, &req, rc);
 }
 
 static rc_registry *ip_registry(void *ctx)
@@ -203,7 +204,7 @@ static const rc_client_ops inproc_ops = {
     .destroy = ip_destroy,
 };
 
-rc_client *rci_inproc_client(rci_handle *h, const rc_user *user)
+rc_client *rci_inproc_client(rci_handle *h, const rc_user *user, bool internal)
 {
     inproc *ip = calloc(1, sizeof *ip);
     if (!ip)
@@ -211,6 +212,7 @@ rc_client *rci_inproc_client(rci_handle *h, const rc_user *user)
     atomic_fetch_add(&h->refs, 1);
     ip->h = h;
     ip->identified = user != NULL;
+    ip->internal = internal;
     bool ok = true;
     if (user) {
         ip->user.name = strdup(user->name ? user->name : "");

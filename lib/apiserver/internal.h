@@ -270,7 +270,8 @@ bool rci_fault_conflict(rci_req *req);
 void rci_faults_free_locked(rc_apiserver *srv);
 
 /* ---- inproc.c ---- */
-rc_client *rci_inproc_client(rci_handle *h, const rc_user *user);
+/* internal: the server's own client, whose requests the action log does not record */
+rc_client *rci_inproc_client(rci_handle *h, const rc_user *user, bool internal);
 void rci_handle_unref(rci_handle *h);
 
 #endif

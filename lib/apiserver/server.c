@@ -157,7 +157,7 @@ rc_apiserver *rc_apiserver_new(const rc_apiserver_options *opts, rc_error *err)
     }
     atomic_init(&srv->handle->refs, 1);
     atomic_init(&srv->handle->srv, srv);
-    srv->system = rci_inproc_client(srv->handle, NULL);
+    srv->system = rci_inproc_client(srv->handle, NULL, true);
     if (!srv->system || create_bootstrap_namespaces(srv, err) != 0 || rci_rbac_bootstrap(srv, err) != 0 ||
         (!srv->opts.no_builtin_admission && register_builtin_admission(srv, err) != 0)) {
         if (!srv->system)
@@ -165,6 +165,7 @@ rc_apiserver *rc_apiserver_new(const rc_apiserver_options *opts, rc_error *err)
         rc_apiserver_free(srv);
         return NULL;
     }
+    rc_apiserver_pump(srv); /* nobody watches the bootstrap objects yet */
     return srv;
 }
 
@@ -205,7 +206,7 @@ void rc_apiserver_free(rc_apiserver *srv)
 
 rc_client *rc_apiserver_client(rc_apiserver *srv, const rc_user *user)
 {
-    return rci_inproc_client(srv->handle, user);
+    return rci_inproc_client(srv->handle, user, false);
 }
 
 void rc_apiserver_set_rbac(rc_apiserver *srv, bool enabled)

@@ -24,9 +24,6 @@
 #define NLEVELS (RC_WORKQUEUE_PRIORITY_MAX - RC_WORKQUEUE_PRIORITY_MIN + 1)
 #define DEFAULT_AGING_EVERY 16
 #define DEFAULT_IDLE_KEYS 4096
-/* A getter that finds nothing polls this many times (a few microseconds) before sleeping: a key that
- * arrives meanwhile costs no futex wake-up, which is most of the price of a hand-off. */
-#define SPIN_POLLS 200
 
 typedef struct item_list {
     rci_wq_item *head, *tail;
@@ -49,7 +46,7 @@ struct rc_workqueue {
     _Atomic size_t cap_hint;
     item_list levels[NLEVELS];  /* ready records per priority, first-in first */
     uint32_t level_mask;        /* bit i set when levels[i] is not empty */
-    _Atomic size_t nready;      /* written under the lock; read without it by spinning getters */
+    size_t nready;
     rci_delayheap delayed;
     rci_procset inflight;
     item_list idle;             /* least recently used first */
@@ -90,28 +87,6 @@ static int level_of(int priority) { return priority - RC_WORKQUEUE_PRIORITY_MIN;
 
 static double seconds(rc_duration d) { return (double)d / 1e9; }
 
-static size_t nready(const rc_workqueue *q) { return atomic_load_explicit(&q->nready, memory_order_relaxed); }
-
-static void set_nready(rc_workqueue *q, size_t n) { atomic_store_explicit(&q->nready, n, memory_order_relaxed); }
-
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-/* Polls (without the lock) for a ready key; true when one appeared. */
-static bool spin_for_ready(rc_workqueue *q)
-{
-    for (int i = 0; i < SPIN_POLLS; i++) {
-        if (nready(q))
-            return true;
-        cpu_relax();
-    }
-    return false;
-}
-
 static void wake_getter(rc_workqueue *q)
 {
     if (q->waiters)
@@ -125,7 +100,7 @@ static void ready_push(rc_workqueue *q, rci_wq_item *it)
     it->seq = q->next_seq++;
     list_append(&q->levels[lvl], it);
     q->level_mask |= 1u << lvl;
-    set_nready(q, nready(q) + 1);
+    q->nready++;
     wake_getter(q);
 }
 
@@ -136,7 +111,7 @@ static void ready_unlink(rc_workqueue *q, rci_wq_item *it)
     if (!q->levels[lvl].head)
         q->level_mask &= ~(1u << lvl);
     it->flags &= (uint16_t)~RCI_WQ_READY;
-    set_nready(q, nready(q) - 1);
+    q->nready--;
 }
 
 /* A ready key added again at a higher priority moves up (behind the keys already at that level). */
@@ -364,7 +339,7 @@ static rci_wq_item *pick(rc_workqueue *q)
 static int take(rc_workqueue *q, const char **key)
 {
     promote_due(q);
-    if (!nready(q))
+    if (!q->nready)
         return RC_EAGAIN;
     if (!rci_procset_reserve(&q->inflight))
         return RC_ENOMEM;
@@ -399,15 +374,7 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
         return RC_EINVAL;
     pthread_mutex_lock(&q->mu);
     int rc;
-    bool spun = false;
     while ((rc = take(q, key)) == RC_EAGAIN && !q->shutting_down) {
-        if (!spun) {
-            spun = true;
-            pthread_mutex_unlock(&q->mu);
-            spin_for_ready(q);
-            pthread_mutex_lock(&q->mu);
-            continue;
-        }
         rci_wq_item *next = rci_delayheap_top(&q->delayed);
         struct timespec ts;
         q->waiters++;
@@ -419,7 +386,7 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
     }
     if (rc == RC_EAGAIN)
         rc = RC_ECLOSED;
-    if (rc == 0 && nready(q))
+    if (rc == 0 && q->nready)
         wake_getter(q);
     pthread_mutex_unlock(&q->mu);
     return rc;
@@ -470,7 +437,7 @@ size_t rc_workqueue_len(rc_workqueue *q)
         return 0;
     pthread_mutex_lock(&q->mu);
     promote_due(q);
-    size_t n = nready(q);
+    size_t n = q->nready;
     pthread_mutex_unlock(&q->mu);
     return n;
 }

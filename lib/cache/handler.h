@@ -1,0 +1,58 @@
+/* handler.h - internal per-handler notification buffers of the shared informer (client-go's
+ * processorListener): an unbounded ring of add/update/delete notifications holding object references,
+ * delivered in order by one dispatcher at a time. Thread-safe. */
+#ifndef RC_CACHE_HANDLER_H
+#define RC_CACHE_HANDLER_H
+
+#include <pthread.h>
+#include <reconcile/informer.h>
+
+typedef enum rci_note_type { RCI_NOTE_ADD, RCI_NOTE_UPDATE, RCI_NOTE_DELETE } rci_note_type;
+
+typedef struct rci_note {
+    rc_object *old; /* UPDATE only */
+    rc_object *obj;
+    rci_note_type type;
+    bool final_state_unknown; /* DELETE only */
+} rci_note;
+
+struct rc_handler_registration {
+    rc_event_handler h;
+    void *ctx;
+    const char *informer_name; /* borrowed from the informer, for logs */
+    /* resync bookkeeping, guarded by the informer's lock */
+    rc_duration resync_period;
+    rc_time next_resync;
+    bool syncing;
+    bool has_thread; /* guarded by the informer's lock */
+    pthread_t thread;
+    /* the buffer, guarded by lock */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    rci_note *ring;
+    size_t head, count, cap;
+    size_t max_count, warn_at;
+    bool delivering; /* a dispatcher is inside a callback */
+    bool removed;
+    bool closed;
+};
+
+/* NULL on allocation failure. */
+rc_handler_registration *rci_handler_new(const rc_event_handler *h, void *ctx, rc_duration resync_period,
+                                         size_t warn_at, const char *informer_name);
+void rci_handler_free(rc_handler_registration *reg);
+/* Buffers a notification (references taken). Ignored once removed. RC_ENOMEM. */
+int rci_handler_push(rc_handler_registration *reg, rci_note_type type, rc_object *old, rc_object *obj,
+                     bool final_state_unknown);
+/* Delivers the oldest notification unless another dispatcher is delivering to this handler; true when
+ * one was delivered. */
+bool rci_handler_deliver_one(rc_handler_registration *reg);
+/* Blocks until a notification is buffered (true) or the handler is closed or removed (false). */
+bool rci_handler_wait(rc_handler_registration *reg);
+/* Wakes rci_handler_wait for good (the informer stops). */
+void rci_handler_close(rc_handler_registration *reg);
+/* Drops the buffer; nothing more is accepted. False when already removed. */
+bool rci_handler_remove(rc_handler_registration *reg);
+size_t rci_handler_backlog(rc_handler_registration *reg);
+
+#endif
