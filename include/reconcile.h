@@ -15,6 +15,8 @@
 #include "reconcile/metrics.h"
 #include "reconcile/workqueue.h"
 #include "reconcile/listwatch.h"
+#include "reconcile/client.h"
+#include "reconcile/apiserver.h"
 #include "reconcile/admission.h"
 
 #endif

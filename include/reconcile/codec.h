@@ -53,8 +53,8 @@ RC_API void rc_doc_list_clear(rc_doc_list *l);
 
 /* Decodes a YAML stream (JSON is accepted too, as YAML) of len bytes and appends each non-empty
  * document to out. filename only labels messages (NULL: "<input>"). Returns 0; RC_EBADREQUEST for
- * malformed or ill-typed input, RC_ETOOLARGE when a limit is exceeded, RC_ENOMEM; RC_EINVAL for NULL
- * text or out. */
+ * malformed or ill-typed input, RC_ETOOLARGE when a limit is exceeded, RC_ENOMEM; RC_EINVAL when out
+ * is NULL or text is NULL with len > 0. */
 RC_API int rc_decode_yaml(const char *text, size_t len, const char *filename, const rc_decode_options *opts,
                           rc_doc_list *out, rc_error *err);
 /* Decodes strict JSON: one or more whitespace-separated JSON values (like kubectl's JSON stream);

@@ -6,7 +6,8 @@
  * The model is controller-runtime's Reconciler + Builder:
  *
  *     static int setup(void *self, rc_builder *b, rc_error *err) {
- *         return rc_builder_for(b, "replicasets.apps", NULL, err) ?: rc_builder_owns(b, "pods", NULL, err);
+ *         int rc = rc_builder_for(b, "replicasets.apps", NULL, err);
+ *         return rc ? rc : rc_builder_owns(b, "pods", NULL, err);
  *     }
  *     static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key) { ... }
  *     static const rc_controller_ops ops = {"replicaset", setup, reconcile, NULL};

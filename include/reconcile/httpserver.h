@@ -25,6 +25,7 @@ typedef struct rc_http_options {
                                     a bearer token (401 otherwise); NULL = every request is a cluster admin */
     bool rbac;                  /* authorize every identity but system:masters members with RBAC */
     bool no_stepping;           /* do not run rc_apiserver_step from a thread (the caller drives time) */
+    rc_clock *clock;            /* borrowed: the API server's clock, for Table ages; NULL = the real clock */
     rc_metrics *metrics;        /* borrowed, rendered at /metrics after the server's own request counters;
                                    NULL = only those */
     unsigned max_connections;   /* concurrent connections; 0 = 1024 */

@@ -3,7 +3,7 @@
  *
  * Objects are keyed by rc_object_key ("namespace/name", or "name" when cluster-scoped); the store never
  * copies a key, it points into the objects it holds. Every store has the namespace index
- * (RC_INDEX_NAMESPACE); more indexers can be added at any time. Reads take shared locks on one of 64
+ * (RC_INDEX_NAMESPACE); more indexers can be added at any time. Reads take shared locks on one of 32
  * shards, so concurrent readers scale; writers update an object and every index atomically.
  *
  * Ownership: functions returning rc_object * give the caller a new reference (rc_object_unref it);

@@ -212,7 +212,7 @@ static int parse_number(jparser *p, cJSON **out)
     if (p->str.failed)
         return nomem(p);
     errno = 0;
-    double d = strtod_l(p->str.data, NULL, rci_c_locale());
+    double d = rci_strtod(p->str.data, NULL);
     if (errno == ERANGE && isinf(d))
         return fail_at(p, p->pos, RC_EBADREQUEST, "number %s is out of range", p->str.data);
     p->pos = i;

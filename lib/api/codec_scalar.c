@@ -19,10 +19,17 @@ static void c_locale_init(void)
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 }
 
-locale_t rci_c_locale(void)
+/* The "C" locale, or (locale_t)0 in the unlikely case it could not be created. */
+static locale_t c_locale_get(void)
 {
     pthread_once(&c_locale_once, c_locale_init);
-    return c_locale ? c_locale : LC_GLOBAL_LOCALE;
+    return c_locale;
+}
+
+double rci_strtod(const char *s, char **end)
+{
+    locale_t c = c_locale_get();
+    return c ? strtod_l(s, end, c) : strtod(s, end);
 }
 
 /* The words go-yaml v2 maps to booleans and null (its resolve table). */
@@ -134,7 +141,7 @@ static bool looks_float(const char *s, size_t n)
 static bool parse_float(const char *s, double *out)
 {
     errno = 0;
-    double d = strtod_l(s, NULL, rci_c_locale());
+    double d = rci_strtod(s, NULL);
     if (errno == ERANGE && isinf(d))
         return false;
     *out = d;
@@ -195,17 +202,18 @@ rci_scalar rci_yaml_resolve_plain(const char *s, size_t len)
 
 void rci_format_double(char *buf, size_t cap, double d)
 {
-    locale_t old = uselocale(rci_c_locale());
+    locale_t c = c_locale_get(), old = c ? uselocale(c) : (locale_t)0;
     if (d == trunc(d) && fabs(d) < 1e15) {
         snprintf(buf, cap, "%.0f", d);
     } else {
         for (int prec = 15; prec <= 17; prec++) {
             snprintf(buf, cap, "%.*g", prec, d);
-            if (strtod_l(buf, NULL, rci_c_locale()) == d)
+            if (rci_strtod(buf, NULL) == d)
                 break;
         }
     }
-    uselocale(old);
+    if (c)
+        uselocale(old);
     if (strcmp(buf, "-0") == 0)
         snprintf(buf, cap, "0");
 }

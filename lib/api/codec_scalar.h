@@ -28,9 +28,8 @@ typedef struct rci_scalar {
  * for strings longer than 128 bytes that contain '_', which are not numbers in practice). */
 rci_scalar rci_yaml_resolve_plain(const char *s, size_t len);
 
-/* The "C" locale, created once; number parsing and printing use it so a program's setlocale() cannot
- * turn "1.5" into "1,5". */
-locale_t rci_c_locale(void);
+/* strtod in the "C" locale (created once), so a program's setlocale() cannot make "1.5" read as 1. */
+double rci_strtod(const char *s, char **end);
 
 /* Shortest "%.*g" text (C locale) that reads back as d exactly; buf needs 32 bytes. */
 void rci_format_double(char *buf, size_t cap, double d);

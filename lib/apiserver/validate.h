@@ -102,8 +102,8 @@ bool rci_selector_matches_labels(const cJSON *selector, const cJSON *labels);
 const char *rci_quantity_error(const cJSON *q, rc_quantity *out);
 /* A non-negative integer field (int32 bound) at child; `required` adds Required when absent. */
 void rci_v_nonneg(rci_vctx *v, const cJSON *parent, const char *child, bool required);
-/* Compares two JSON values structurally (object key order ignored); NULL equals absent. */
-bool rci_json_equal(const cJSON *a, const cJSON *b);
+/* Compares two JSON values structurally (object key order ignored); null counts as absent. */
+bool rci_json_equivalent(const cJSON *a, const cJSON *b);
 /* Adds "field is immutable" at child when old and new values differ. */
 void rci_v_immutable(rci_vctx *v, const char *child, const cJSON *now, const cJSON *old);
 

@@ -45,7 +45,7 @@ bool rci_int(const cJSON *o, const char *key, long long *out)
     return true;
 }
 
-bool rci_json_equal(const cJSON *a, const cJSON *b)
+bool rci_json_equivalent(const cJSON *a, const cJSON *b)
 {
     if (cJSON_IsNull(a))
         a = NULL;
@@ -58,7 +58,7 @@ bool rci_json_equal(const cJSON *a, const cJSON *b)
 
 void rci_v_immutable(rci_vctx *v, const char *child, const cJSON *now, const cJSON *old)
 {
-    if (rci_json_equal(now, old))
+    if (rci_json_equivalent(now, old))
         return;
     if (cJSON_IsObject(now) && !cJSON_GetArraySize(now) && !old)
         return; /* {} and absent decode to the same Go value */

@@ -142,7 +142,7 @@ static void immutable_data(rci_vctx *v, const cJSON *obj, const cJSON *old, cons
     if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "immutable")))
         rci_v_forbidden(v, "immutable", "field is immutable when `immutable` is set");
     for (size_t i = 0; fields[i]; i++)
-        if (!rci_json_equal(cJSON_GetObjectItemCaseSensitive(obj, fields[i]),
+        if (!rci_json_equivalent(cJSON_GetObjectItemCaseSensitive(obj, fields[i]),
                             cJSON_GetObjectItemCaseSensitive(old, fields[i])))
             rci_v_forbidden(v, fields[i], "field is immutable when `immutable` is set");
 }
@@ -243,7 +243,7 @@ void rci_validate_pvc(rci_vctx *v, const cJSON *obj, const cJSON *old)
             cJSON_DeleteItemFromObjectCaseSensitive(a, mutable_fields[k]);
             cJSON_DeleteItemFromObjectCaseSensitive(b, mutable_fields[k]);
         }
-        if (a && b && !rci_json_equal(a, b))
+        if (a && b && !rci_json_equivalent(a, b))
             rci_v_forbidden(v, NULL,
                             "spec is immutable after creation except resources.requests and "
                             "volumeAttributesClassName for bound claims");
@@ -349,7 +349,7 @@ void rci_validate_rbac_binding(rci_vctx *v, const cJSON *obj, const cJSON *old)
         rci_vctx_pop(v, m);
     }
     rci_vctx_pop(v, mark);
-    if (old && ref && !rci_json_equal(ref, rci_obj(old, "roleRef")))
+    if (old && ref && !rci_json_equivalent(ref, rci_obj(old, "roleRef")))
         rci_v_invalid(v, "roleRef", ref, "cannot change roleRef");
 }
 

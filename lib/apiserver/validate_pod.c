@@ -362,7 +362,7 @@ static bool pod_spec_update_allowed(const cJSON *spec, const cJSON *old_spec)
             cJSON_DeleteItemFromObjectCaseSensitive(a, "nodeName");
             cJSON_DeleteItemFromObjectCaseSensitive(b, "nodeName");
         }
-        ok = rci_json_equal(a, b);
+        ok = rci_json_equivalent(a, b);
     }
     cJSON_Delete(a);
     cJSON_Delete(b);
@@ -388,7 +388,7 @@ void rci_validate_pod(rci_vctx *v, const cJSON *obj, const cJSON *old)
     for (const cJSON *t = old_tol ? old_tol->child : NULL; t; t = t->next) {
         bool kept = false;
         for (const cJSON *n = new_tol ? new_tol->child : NULL; n && !kept; n = n->next)
-            kept = rci_json_equal(t, n);
+            kept = rci_json_equivalent(t, n);
         if (!kept) {
             rci_v_forbidden(v, "spec.tolerations", "existing toleration can not be modified except its tolerationSeconds");
             break;

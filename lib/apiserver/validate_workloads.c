@@ -186,7 +186,7 @@ static void statefulset_update(rci_vctx *v, const cJSON *spec, const cJSON *old_
             cJSON_DeleteItemFromObjectCaseSensitive(a, mutable_fields[i]);
             cJSON_DeleteItemFromObjectCaseSensitive(b, mutable_fields[i]);
         }
-        if (!rci_json_equal(a, b))
+        if (!rci_json_equivalent(a, b))
             rci_v_forbidden(v, NULL,
                             "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', "
                             "'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "

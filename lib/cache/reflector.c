@@ -225,7 +225,8 @@ static int list_all(rc_reflector *r, rc_object_list *all, rc_error *err)
         if (rc == 0 && !rci_object_list_reserve(all, page.count))
             rc = rc_error_set(err, RC_ENOMEM, "out of memory collecting %zu listed items", page.count);
         if (rc == 0) {
-            memcpy(all->items + all->count, page.items, page.count * sizeof *page.items);
+            if (page.count)
+                memcpy(all->items + all->count, page.items, page.count * sizeof *page.items);
             all->count += page.count;
             page.count = 0;
             memcpy(all->resource_version, page.resource_version, sizeof all->resource_version);

@@ -316,7 +316,8 @@ static int fake_list(void *ctx, const rc_list_options *o, rc_object_list *out, r
         pthread_mutex_unlock(&f->lock);
         return rc;
     }
-    qsort(f->objs, f->nobjs, sizeof *f->objs, cmp_key);
+    if (f->nobjs)
+        qsort(f->objs, f->nobjs, sizeof *f->objs, cmp_key);
     size_t start = o->continue_token ? strtoul(o->continue_token, NULL, 10) : 0, i = start;
     for (; i < f->nobjs && (o->limit <= 0 || out->count < (size_t)o->limit); i++)
         if (selected(sel, f->objs[i]))

@@ -1,0 +1,499 @@
+/* http_server.c - rc_http_server's transport: libmicrohttpd (one thread per connection, so watch streams
+ * may block), request bodies, authentication, the health and metrics endpoints, request counters, the
+ * thread that steps the API server's time-based work, and a clean stop that ends every open watch. The
+ * Kubernetes REST surface itself is http_route.c and the files it calls. */
+#include "apiserver/http_internal.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <reconcile/log.h>
+
+#define MAX_BODY (3u * 1024u * 1024u + 64u * 1024u)
+#define STEP_INTERVAL_MS 20
+
+struct rc_http_server {
+    rc_apiserver *srv;
+    rc_clock *clock;
+    char *address;
+    uint16_t port;
+    char *tls_cert, *tls_key; /* PEM text, read at start */
+    char *tls_cert_file, *tls_key_file;
+    bool stepping;
+    unsigned max_connections;
+    rci_http_auth auth;
+    rc_metrics *user_metrics;
+    rc_metrics *metrics;
+    rc_metric *requests;
+    rc_metric *longrunning;
+    rc_metric_series *longrunning_watch;
+    struct MHD_Daemon *daemon;
+    atomic_bool stopping;
+    pthread_mutex_t lock; /* watches, step thread state */
+    pthread_cond_t cond;
+    rci_http_watch **watches;
+    size_t nwatches, watches_cap;
+    pthread_t step_thread;
+    bool step_running;
+};
+
+/* Per-request state kept by libmicrohttpd between the calls of one request. */
+typedef struct conn_ctx {
+    rci_strbuf body;
+    bool too_large;
+} conn_ctx;
+
+rc_apiserver *rci_http_apiserver(const rci_http_server *hs) { return hs->srv; }
+
+rc_time rci_http_now(const rci_http_server *hs) { return rc_clock_now(hs->clock); }
+
+bool rci_http_stopping(const rci_http_server *hs) { return atomic_load(&((rci_http_server *)hs)->stopping); }
+
+const char *rci_http_query(const rci_http_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *rci_http_header(const rci_http_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+void rci_http_track_watch(rci_http_server *hs, rci_http_watch *w, bool add)
+{
+    pthread_mutex_lock(&hs->lock);
+    if (add) {
+        if (hs->nwatches == hs->watches_cap) {
+            size_t cap = hs->watches_cap ? hs->watches_cap * 2 : 16;
+            rci_http_watch **a = realloc(hs->watches, cap * sizeof *a);
+            if (a) {
+                hs->watches = a;
+                hs->watches_cap = cap;
+            }
+        }
+        if (hs->nwatches < hs->watches_cap)
+            hs->watches[hs->nwatches++] = w;
+    } else {
+        for (size_t i = 0; i < hs->nwatches; i++)
+            if (hs->watches[i] == w) {
+                hs->watches[i] = hs->watches[--hs->nwatches];
+                break;
+            }
+    }
+    pthread_mutex_unlock(&hs->lock);
+    rc_metric_add(hs->longrunning_watch, add ? 1 : -1);
+}
+
+/* ---- metrics ---- */
+
+static int metrics_init(rci_http_server *hs, rc_error *err)
+{
+    static const char *const req_labels[] = {"verb", "code"};
+    static const char *const lr_labels[] = {"verb"};
+    rc_metric_desc req = {.type = RC_METRIC_COUNTER, .name = "apiserver_request_total",
+                          .help = "Counter of apiserver requests broken out by verb and HTTP response code.",
+                          .labels = req_labels, .nlabels = 2};
+    rc_metric_desc lr = {.type = RC_METRIC_GAUGE, .name = "apiserver_longrunning_requests",
+                         .help = "Gauge of all active long-running apiserver requests.", .labels = lr_labels,
+                         .nlabels = 1};
+    const char *const watch[] = {"WATCH"};
+    hs->metrics = rc_metrics_new();
+    if (!hs->metrics)
+        return rc_error_set(err, RC_ENOMEM, "out of memory");
+    int rc = rc_metrics_register(hs->metrics, &req, &hs->requests, err);
+    if (rc == 0)
+        rc = rc_metrics_register(hs->metrics, &lr, &hs->longrunning, err);
+    if (rc == 0)
+        rc = rc_metric_with(hs->longrunning, watch, &hs->longrunning_watch, err);
+    return rc;
+}
+
+static void count_request(rci_http_server *hs, const char *method, int status)
+{
+    char code[8];
+    snprintf(code, sizeof code, "%d", status);
+    const char *const values[] = {method, code};
+    rc_metric_series *s = NULL;
+    if (rc_metric_with(hs->requests, values, &s, NULL) == 0)
+        rc_metric_inc(s);
+}
+
+static void reply_metrics(rci_http_server *hs, rci_http_reply *out)
+{
+    char *own = NULL, *user = NULL;
+    size_t own_len = 0, user_len = 0;
+    rc_error err = {0};
+    if (rc_metrics_render(hs->metrics, &own, &own_len, &err) == 0 &&
+        (!hs->user_metrics || rc_metrics_render(hs->user_metrics, &user, &user_len, &err) == 0)) {
+        rci_strbuf b;
+        rci_strbuf_init(&b);
+        rci_strbuf_append(&b, own, own_len);
+        if (user)
+            rci_strbuf_append(&b, user, user_len);
+        size_t len = b.len;
+        rci_http_reply_json(out, 200, rci_strbuf_take(&b), len);
+        out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    } else {
+        rci_http_reply_error(out, &err, NULL, NULL);
+    }
+    free(own);
+    free(user);
+    rc_error_clear(&err);
+}
+
+static bool is_health(const char *url)
+{
+    static const char *const paths[] = {"/healthz", "/livez", "/readyz"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        size_t n = strlen(paths[i]);
+        if (!strncmp(url, paths[i], n) && (url[n] == '\0' || url[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+/* ---- answering ---- */
+
+static void answer(rci_http_server *hs, struct MHD_Connection *conn, const char *url, const char *method,
+                   conn_ctx *cc, rci_http_reply *rep)
+{
+    if (is_health(url)) {
+        char *ok = strdup("ok");
+        rci_http_reply_json(rep, 200, ok, ok ? 2 : 0);
+        rep->content_type = "text/plain; charset=utf-8";
+        return;
+    }
+    if (cc->too_large) {
+        rci_http_reply_code(rep, RC_ETOOLARGE, "the request body is larger than %u bytes", MAX_BODY);
+        return;
+    }
+    rci_http_req req = {.hs = hs, .conn = conn, .method = method, .path = url,
+                        .body = cc->body.data ? cc->body.data : "", .body_len = cc->body.len};
+    rc_error err = {0};
+    if (rci_http_authenticate(&req, &hs->auth, &err) != 0)
+        rci_http_reply_error(rep, &err, NULL, NULL);
+    else if (!strcmp(url, "/metrics"))
+        reply_metrics(hs, rep);
+    else
+        rci_http_route(&req, rep);
+    rc_error_clear(&err);
+    rci_http_identity_clear(&req.id);
+}
+
+typedef struct stream_ctx {
+    rci_http_server *hs;
+    rci_http_watch *w;
+    int fd;
+} stream_ctx;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    stream_ctx *sc = cls;
+    long n = rci_http_watch_read(sc->w, sc->fd, buf, max);
+    if (n > 0)
+        return (ssize_t)n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+    stream_ctx *sc = cls;
+    rci_http_track_watch(sc->hs, sc->w, false);
+    rci_http_watch_free(sc->w);
+    free(sc);
+}
+
+static struct MHD_Response *make_response(rci_http_server *hs, struct MHD_Connection *conn, rci_http_reply *rep)
+{
+    struct MHD_Response *resp = NULL;
+    if (rep->stream) {
+        stream_ctx *sc = malloc(sizeof *sc);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (sc) {
+            *sc = (stream_ctx){.hs = hs, .w = rep->stream, .fd = ci ? ci->connect_fd : -1};
+            rci_http_track_watch(hs, rep->stream, true);
+            resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, sc, stream_free);
+            if (resp)
+                rep->stream = NULL;
+            else
+                stream_free(sc), rep->stream = NULL;
+        }
+    } else {
+        resp = MHD_create_response_from_buffer(rep->len, rep->body ? rep->body : (char *)"", rep->body
+                                                                                               ? MHD_RESPMEM_MUST_FREE
+                                                                                               : MHD_RESPMEM_PERSISTENT);
+        if (resp)
+            rep->body = NULL;
+    }
+    if (!resp)
+        return NULL;
+    MHD_add_response_header(resp, "Content-Type", rep->content_type ? rep->content_type : "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+    if (rep->warning)
+        MHD_add_response_header(resp, "Warning", rep->warning);
+    if (rep->status == 429 || rep->status == 503)
+        MHD_add_response_header(resp, "Retry-After", "1");
+    return resp;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size,
+                                  void **con_cls)
+{
+    (void)version;
+    rci_http_server *hs = cls;
+    conn_ctx *cc = *con_cls;
+    if (!cc) {
+        cc = calloc(1, sizeof *cc);
+        if (!cc)
+            return MHD_NO;
+        rci_strbuf_init(&cc->body);
+        *con_cls = cc;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (cc->body.len + *upload_size > MAX_BODY)
+            cc->too_large = true;
+        else
+            rci_strbuf_append(&cc->body, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    rci_http_reply rep = {0};
+    if (cc->body.failed)
+        rci_http_reply_code(&rep, RC_ENOMEM, "out of memory");
+    else
+        answer(hs, conn, url, method, cc, &rep);
+    if (!rep.status)
+        rci_http_reply_code(&rep, RC_EINTERNAL, "no reply");
+    struct MHD_Response *resp = make_response(hs, conn, &rep);
+    count_request(hs, method, rep.status);
+    enum MHD_Result r = resp ? MHD_queue_response(conn, (unsigned)rep.status, resp) : MHD_NO;
+    if (resp)
+        MHD_destroy_response(resp);
+    rci_http_reply_clear(&rep);
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    conn_ctx *cc = *con_cls;
+    if (cc) {
+        rci_strbuf_free(&cc->body);
+        free(cc);
+        *con_cls = NULL;
+    }
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    rc_log(RC_LOG_DEBUG, "http", NULL, "%s", msg);
+}
+
+/* ---- the stepping thread ---- */
+
+static void *step_main(void *arg)
+{
+    rci_http_server *hs = arg;
+    pthread_mutex_lock(&hs->lock);
+    while (!atomic_load(&hs->stopping)) {
+        pthread_mutex_unlock(&hs->lock);
+        rc_apiserver_step(hs->srv);
+        pthread_mutex_lock(&hs->lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += STEP_INTERVAL_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (!atomic_load(&hs->stopping))
+            pthread_cond_timedwait(&hs->cond, &hs->lock, &ts);
+    }
+    pthread_mutex_unlock(&hs->lock);
+    return NULL;
+}
+
+/* ---- lifecycle ---- */
+
+static char *read_file(const char *path, rc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rc_error_set(err, RC_EIO, "cannot open %s", path);
+        return NULL;
+    }
+    rci_strbuf b;
+    rci_strbuf_init(&b);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rci_strbuf_append(&b, chunk, n);
+    bool bad = ferror(f) || b.failed;
+    fclose(f);
+    if (bad) {
+        rci_strbuf_free(&b);
+        rc_error_set(err, RC_EIO, "cannot read %s", path);
+        return NULL;
+    }
+    rci_strbuf_putc(&b, '\0');
+    return rci_strbuf_take(&b);
+}
+
+static char *dup_opt(const char *s, bool *ok)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *ok = false;
+    return d;
+}
+
+rc_http_server *rc_http_server_new(rc_apiserver *srv, const rc_http_options *opts, rc_error *err)
+{
+    static const rc_http_options defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    if (!srv) {
+        rc_error_set(err, RC_EINVAL, "an API server is required");
+        return NULL;
+    }
+    if (!opts->tls_cert_file != !opts->tls_key_file) {
+        rc_error_set(err, RC_EINVAL, "tls_cert_file and tls_key_file go together");
+        return NULL;
+    }
+    struct in_addr probe;
+    if (opts->listen_address && inet_pton(AF_INET, opts->listen_address, &probe) != 1) {
+        rc_error_set(err, RC_EINVAL, "listen address \"%s\" is not a numeric IPv4 address", opts->listen_address);
+        return NULL;
+    }
+    rci_http_server *hs = calloc(1, sizeof *hs);
+    if (!hs) {
+        rc_error_set(err, RC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    bool ok = true;
+    hs->srv = srv;
+    hs->clock = opts->clock ? opts->clock : rc_clock_real();
+    hs->address = dup_opt(opts->listen_address ? opts->listen_address : "127.0.0.1", &ok);
+    hs->port = opts->port;
+    hs->tls_cert_file = dup_opt(opts->tls_cert_file, &ok);
+    hs->tls_key_file = dup_opt(opts->tls_key_file, &ok);
+    hs->auth.rbac = opts->rbac;
+    hs->stepping = !opts->no_stepping;
+    hs->max_connections = opts->max_connections ? opts->max_connections : 1024;
+    hs->user_metrics = opts->metrics;
+    pthread_mutex_init(&hs->lock, NULL);
+    pthread_cond_init(&hs->cond, NULL);
+    int rc = ok ? metrics_init(hs, err) : rc_error_set(err, RC_ENOMEM, "out of memory");
+    if (rc == 0 && opts->token_auth_file) {
+        hs->auth.enabled = true;
+        rc = rci_http_tokens_load(opts->token_auth_file, &hs->auth.tokens, &hs->auth.ntokens, err);
+    }
+    if (rc != 0) {
+        rc_http_server_free(hs);
+        return NULL;
+    }
+    return hs;
+}
+
+int rc_http_server_start(rc_http_server *hs, rc_error *err)
+{
+    if (hs->daemon)
+        return rc_error_set(err, RC_EINVAL, "the HTTP server is already started");
+    if (hs->tls_cert_file && !MHD_is_feature_supported(MHD_FEATURE_TLS))
+        return rc_error_set(err, RC_EIO, "libmicrohttpd was built without TLS support");
+    if (hs->tls_cert_file && !hs->tls_cert) {
+        if (!(hs->tls_cert = read_file(hs->tls_cert_file, err)) || !(hs->tls_key = read_file(hs->tls_key_file, err)))
+            return err && err->code ? err->code : RC_EIO;
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(hs->port)};
+    inet_pton(AF_INET, hs->address, &sa.sin_addr);
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | (hs->tls_cert ? MHD_USE_TLS : 0);
+    atomic_store(&hs->stopping, false);
+    struct MHD_OptionItem tls[] = {
+        {hs->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, hs->tls_cert},
+        {hs->tls_cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, hs->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    hs->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, hs, MHD_OPTION_SOCK_ADDR, &sa,
+                                  MHD_OPTION_CONNECTION_LIMIT, hs->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                                  0u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, hs, MHD_OPTION_EXTERNAL_LOGGER,
+                                  mhd_log, hs, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+    if (!hs->daemon)
+        return rc_error_set(err, RC_EIO, "cannot listen on %s:%u", hs->address, (unsigned)hs->port);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(hs->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (di)
+        hs->port = di->port;
+    if (hs->stepping) {
+        hs->step_running = pthread_create(&hs->step_thread, NULL, step_main, hs) == 0;
+        if (!hs->step_running) {
+            rc_http_server_stop(hs);
+            return rc_error_set(err, RC_ENOMEM, "cannot start the stepping thread");
+        }
+    }
+    return 0;
+}
+
+uint16_t rc_http_server_port(const rc_http_server *hs) { return hs && hs->daemon ? hs->port : 0; }
+
+const char *rc_http_server_url(const rc_http_server *hs, char *buf, size_t cap)
+{
+    if (cap)
+        snprintf(buf, cap, "%s://%s:%u", hs->tls_cert_file ? "https" : "http", hs->address,
+                 (unsigned)rc_http_server_port(hs));
+    return buf;
+}
+
+void rc_http_server_stop(rc_http_server *hs)
+{
+    if (!hs || !hs->daemon)
+        return;
+    pthread_mutex_lock(&hs->lock);
+    atomic_store(&hs->stopping, true);
+    for (size_t i = 0; i < hs->nwatches; i++)
+        rci_http_watch_cancel(hs->watches[i]);
+    pthread_cond_broadcast(&hs->cond);
+    pthread_mutex_unlock(&hs->lock);
+    MHD_stop_daemon(hs->daemon);
+    hs->daemon = NULL;
+    if (hs->step_running) {
+        pthread_join(hs->step_thread, NULL);
+        hs->step_running = false;
+    }
+}
+
+void rc_http_server_free(rc_http_server *hs)
+{
+    if (!hs)
+        return;
+    rc_http_server_stop(hs);
+    rci_http_tokens_free(hs->auth.tokens, hs->auth.ntokens);
+    rc_metrics_free(hs->metrics);
+    free(hs->watches);
+    free(hs->address);
+    free(hs->tls_cert);
+    free(hs->tls_key);
+    free(hs->tls_cert_file);
+    free(hs->tls_key_file);
+    pthread_cond_destroy(&hs->cond);
+    pthread_mutex_destroy(&hs->lock);
+    free(hs);
+}

@@ -1,0 +1,259 @@
+/* test_admission_builtin.c - the built-in admission plugins (rci_admission_builtin) called directly with
+ * admission requests, reading namespaces through a tiny fake rc_client: NamespaceLifecycle (missing and
+ * terminating namespaces, immortal namespaces), ServiceAccount defaulting and DefaultTolerationSeconds. */
+#include <reconcile.h>
+#include <reconcile/client.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apiserver/admission_builtin.h"
+#include "support/testutil.h"
+
+/* ---- a client whose only data is a few namespaces ---- */
+
+typedef struct fake {
+    rc_registry *registry;
+    cJSON *namespaces; /* object: name -> Namespace */
+    int gets;
+} fake;
+
+static int fake_get(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, const char *sub,
+                    rc_object **out, rc_error *err)
+{
+    fake *f = ctx;
+    (void)ns;
+    (void)sub;
+    f->gets++;
+    const cJSON *o = strcmp(ri->plural, "namespaces") ? NULL : cJSON_GetObjectItem(f->namespaces, name);
+    if (!o)
+        return rc_error_set(err, RC_ENOTFOUND, "%s \"%s\" not found", ri->plural, name);
+    *out = rc_object_from_cjson(o, err);
+    return *out ? 0 : RC_ENOMEM;
+}
+
+static rc_registry *fake_registry(void *ctx) { return ((fake *)ctx)->registry; }
+
+static const rc_client_ops fake_ops = {.get = fake_get, .registry = fake_registry};
+
+static fake state;
+static rc_client *client;
+static rc_admission_plugin plugins[8];
+static int nplugins;
+
+static cJSON *json(const char *text)
+{
+    char *s = strdup(text);
+    for (char *p = s; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    cJSON *j = cJSON_Parse(s);
+    free(s);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static void setup(void)
+{
+    memset(&state, 0, sizeof state);
+    state.registry = rc_registry_new();
+    state.namespaces = json("{'default':{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'default'},"
+                            "'status':{'phase':'Active'}},'old':{'apiVersion':'v1','kind':'Namespace','metadata':"
+                            "{'name':'old','deletionTimestamp':'2024-01-01T00:00:00Z'},'status':{'phase':"
+                            "'Terminating'}}}");
+    client = rc_client_new(&fake_ops, &state);
+    ck_assert_ptr_nonnull(client);
+    nplugins = rci_admission_builtin(plugins, 8);
+}
+
+static void teardown(void)
+{
+    rc_client_unref(client);
+    cJSON_Delete(state.namespaces);
+    rc_registry_free(state.registry);
+}
+
+static const rc_admission_plugin *plugin(const char *name)
+{
+    for (int i = 0; i < nplugins; i++)
+        if (!strcmp(plugins[i].name, name))
+            return &plugins[i];
+    ck_abort_msg("no plugin %s", name);
+    return NULL;
+}
+
+static rc_admission_request request(rc_admission_op op, const char *resource, const char *ns, const char *name,
+                                    cJSON *obj)
+{
+    rc_admission_request r = {.operation = op, .resource = rc_registry_lookup(state.registry, resource),
+                              .subresource = "", .namespace_ = ns, .name = name, .object = obj, .client = client};
+    ck_assert_ptr_nonnull(r.resource);
+    return r;
+}
+
+START_TEST(registration_order_and_shape)
+{
+    ck_assert_int_eq(nplugins, 3);
+    ck_assert_str_eq(plugins[0].name, "NamespaceLifecycle");
+    ck_assert_str_eq(plugins[1].name, "ServiceAccount");
+    ck_assert_str_eq(plugins[2].name, "DefaultTolerationSeconds");
+    ck_assert_ptr_null(plugins[0].mutate);
+    ck_assert_ptr_nonnull(plugins[0].validate);
+    ck_assert_ptr_nonnull(plugins[1].mutate);
+    ck_assert_ptr_nonnull(plugins[2].mutate);
+    rc_admission_plugin two[2];
+    ck_assert_int_eq(rci_admission_builtin(two, 2), 2);
+    ck_assert_int_eq(rci_admission_builtin(two, 0), 0);
+}
+END_TEST
+
+START_TEST(namespace_lifecycle)
+{
+    const rc_admission_plugin *p = plugin("NamespaceLifecycle");
+    cJSON *pod = json("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'web'},'spec':{}}");
+    rc_error err = {0};
+    rc_admission_request r = request(RC_ADMIT_CREATE, "pods", "default", "web", pod);
+    ck_assert_int_eq(p->validate(p->ctx, &r, &err), 0);
+    r.namespace_ = "missing";
+    ck_assert_int_eq(p->validate(p->ctx, &r, &err), RC_ENOTFOUND);
+    ck_assert_str_eq(err.message, "namespaces \"missing\" not found");
+    ck_assert_int_eq(err.http_status, 404);
+    r.namespace_ = "old";
+    ck_assert_int_eq(p->validate(p->ctx, &r, &err), RC_EFORBIDDEN);
+    ck_assert_str_eq(err.message, "pods \"web\" is forbidden: unable to create new content in namespace old because it "
+                                  "is being terminated");
+    ck_assert_str_eq(err.causes[0].reason, "NamespaceTerminating");
+    /* updates and deletes in a terminating namespace are fine; so are cluster-scoped creates */
+    r.operation = RC_ADMIT_UPDATE;
+    ck_assert_int_eq(p->validate(p->ctx, &r, &err), 0);
+    r.operation = RC_ADMIT_DELETE;
+    r.object = NULL;
+    ck_assert_int_eq(p->validate(p->ctx, &r, &err), 0);
+    rc_admission_request node = request(RC_ADMIT_CREATE, "nodes", "", "n1", NULL);
+    ck_assert_int_eq(p->validate(p->ctx, &node, &err), 0);
+    /* the immortal namespaces */
+    static const char *const immortal[] = {"default", "kube-system", "kube-public"};
+    for (size_t i = 0; i < 3; i++) {
+        rc_admission_request del = request(RC_ADMIT_DELETE, "namespaces", "", immortal[i], NULL);
+        ck_assert_int_eq(p->validate(p->ctx, &del, &err), RC_EFORBIDDEN);
+        ck_assert_ptr_nonnull(strstr(err.message, "is forbidden: this namespace may not be deleted"));
+    }
+    rc_admission_request del = request(RC_ADMIT_DELETE, "namespaces", "", "old", NULL);
+    ck_assert_int_eq(p->validate(p->ctx, &del, &err), 0);
+    /* without a client the namespace cannot be read: the plugin does not guess */
+    r = request(RC_ADMIT_CREATE, "pods", "missing", "web", pod);
+    r.client = NULL;
+    ck_assert_int_eq(p->validate(p->ctx, &r, &err), 0);
+    rc_error_clear(&err);
+    cJSON_Delete(pod);
+}
+END_TEST
+
+START_TEST(service_account_defaulting)
+{
+    const rc_admission_plugin *p = plugin("ServiceAccount");
+    cJSON *pod = json("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'web'},'spec':{'containers':[]}}");
+    rc_admission_request r = request(RC_ADMIT_CREATE, "pods", "default", "web", pod);
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "serviceAccountName")->valuestring, "default");
+    cJSON_Delete(pod);
+    /* kept when set; the deprecated serviceAccount field is honoured */
+    pod = json("{'spec':{'serviceAccountName':'example-sa'}}");
+    r.object = pod;
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "serviceAccountName")->valuestring,
+                     "example-sa");
+    cJSON_Delete(pod);
+    pod = json("{'spec':{'serviceAccount':'legacy','serviceAccountName':''}}");
+    r.object = pod;
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "serviceAccountName")->valuestring,
+                     "legacy");
+    cJSON_Delete(pod);
+    /* not for updates, other kinds, subresources or malformed specs */
+    pod = json("{'spec':{}}");
+    r.object = pod;
+    r.operation = RC_ADMIT_UPDATE;
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    r.operation = RC_ADMIT_CREATE;
+    r.subresource = "status";
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    rc_admission_request d = request(RC_ADMIT_CREATE, "deployments", "default", "web", pod);
+    ck_assert_int_eq(p->mutate(p->ctx, &d, NULL), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(pod, "spec")), 0);
+    cJSON_Delete(pod);
+    pod = json("{'spec':[]}");
+    r.object = pod;
+    r.subresource = "";
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    cJSON_Delete(pod);
+}
+END_TEST
+
+static int count_tolerations(const cJSON *pod, const char *key, double seconds)
+{
+    int n = 0;
+    const cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "tolerations");
+    for (const cJSON *t = list ? list->child : NULL; t; t = t->next) {
+        const cJSON *k = cJSON_GetObjectItem(t, "key"), *s = cJSON_GetObjectItem(t, "tolerationSeconds");
+        if (cJSON_IsString(k) && !strcmp(k->valuestring, key) && cJSON_IsNumber(s) && s->valuedouble == seconds &&
+            !strcmp(cJSON_GetObjectItem(t, "effect")->valuestring, "NoExecute") &&
+            !strcmp(cJSON_GetObjectItem(t, "operator")->valuestring, "Exists"))
+            n++;
+    }
+    return n;
+}
+
+START_TEST(default_toleration_seconds)
+{
+    const rc_admission_plugin *p = plugin("DefaultTolerationSeconds");
+    cJSON *pod = json("{'spec':{'containers':[]}}");
+    rc_admission_request r = request(RC_ADMIT_CREATE, "pods", "default", "web", pod);
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_int_eq(count_tolerations(pod, "node.kubernetes.io/not-ready", 300), 1);
+    ck_assert_int_eq(count_tolerations(pod, "node.kubernetes.io/unreachable", 300), 1);
+    /* idempotent */
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "tolerations")), 2);
+    cJSON_Delete(pod);
+    /* an existing toleration for one taint is kept; only the other is added */
+    pod = json("{'spec':{'tolerations':[{'key':'node.kubernetes.io/unreachable','operator':'Exists','effect':"
+               "'NoExecute','tolerationSeconds':10}]}}");
+    r.object = pod;
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_int_eq(count_tolerations(pod, "node.kubernetes.io/unreachable", 10), 1);
+    ck_assert_int_eq(count_tolerations(pod, "node.kubernetes.io/unreachable", 300), 0);
+    ck_assert_int_eq(count_tolerations(pod, "node.kubernetes.io/not-ready", 300), 1);
+    cJSON_Delete(pod);
+    /* tolerate-everything (empty key, Exists) covers both, as DaemonSet pods do */
+    pod = json("{'spec':{'tolerations':[{'operator':'Exists'}]}}");
+    r.object = pod;
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "tolerations")), 1);
+    cJSON_Delete(pod);
+    /* a NoSchedule toleration does not count */
+    pod = json("{'spec':{'tolerations':[{'key':'node.kubernetes.io/not-ready','effect':'NoSchedule'}]}}");
+    r.object = pod;
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "tolerations")), 3);
+    cJSON_Delete(pod);
+    /* wrong types are left for validation */
+    pod = json("{'spec':{'tolerations':'x'}}");
+    r.object = pod;
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert(cJSON_IsString(cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "spec"), "tolerations")));
+    cJSON_Delete(pod);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("admission_builtin");
+    TCase *tc = tcase_create("admission_builtin");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, registration_order_and_shape);
+    tcase_add_test(tc, namespace_lifecycle);
+    tcase_add_test(tc, service_account_defaulting);
+    tcase_add_test(tc, default_toleration_seconds);
+    suite_add_tcase(s, tc);
+    return rc_test_run_suite(s);
+}
