@@ -25,6 +25,8 @@ CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 ifeq ($(SAN),asan)
 SANFLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else ifeq ($(SAN),fuzz)
+SANFLAGS    := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 else ifeq ($(SAN),tsan)
 SANFLAGS    := -fsanitize=thread -fno-omit-frame-pointer
 else
@@ -56,6 +58,7 @@ SHARED_DEV  := $(BUILD)/libreconcile.so
 PC_FILE     := $(BUILD)/libreconcile.pc
 RCSIM       := $(BUILD)/rcsim
 
+.PHONY: fuzz fuzz-build
 .PHONY: all lib test check check-asan check-tsan check-valgrind deps install uninstall clean bench demo \
         examples tests man-lint
 
@@ -147,6 +150,21 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/libreconcile.pc $(DESTDIR)$(PREFIX)/bin/rcsim
 	for f in man/man3/*.3; do rm -f $(DESTDIR)$(PREFIX)/share/man/man3/$$(basename $$f); done
 	for f in man/man1/*.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$f); done
+
+# Fuzzing (clang libFuzzer): `make fuzz FUZZ_SECONDS=N` runs every harness in fuzz/ for N seconds each.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC    := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN    := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(STATIC_LIB) $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang SAN=fuzz CFLAGS="-O1 -g" lib fuzz-build
+	sh tools/fuzz.sh build/fuzz $(FUZZ_SECONDS)
 
 man-lint:
 	sh tools/man-lint.sh $(BUILD)

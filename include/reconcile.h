@@ -17,6 +17,7 @@
 #include "reconcile/listwatch.h"
 #include "reconcile/client.h"
 #include "reconcile/apiserver.h"
+#include "reconcile/rbac.h"
 #include "reconcile/admission.h"
 
 #endif

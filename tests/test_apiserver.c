@@ -681,6 +681,23 @@ START_TEST(client_after_server_free)
 }
 END_TEST
 
+START_TEST(strict_field_validation)
+{
+    const char *typo = "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"svc\","
+                       "\"namespace\":\"default\"},\"spec\":{\"clusterIp\":\"None\",\"ports\":[{\"port\":80}]}}";
+    rc_object *in = obj(typo), *out = NULL;
+    rc_error err = {0};
+    rc_write_options strict = {.field_validation = RC_FIELD_VALIDATION_STRICT};
+    ck_assert_int_eq(rc_client_create(cl, NULL, NULL, in, &strict, &out, &err), RC_EBADREQUEST);
+    ck_assert_msg(strstr(err.message, "unknown field \"spec.clusterIp\"") != NULL, "%s", err.message);
+    ck_assert_ptr_null(out);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_get(cl, "services", "default", "svc", &out, &err), RC_ENOTFOUND);
+    rc_error_clear(&err);
+    rc_object_unref(in);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("apiserver");
@@ -688,6 +705,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, create_stamps_metadata);
     tcase_add_test(tc, create_errors);
+    tcase_add_test(tc, strict_field_validation);
     tcase_add_test(tc, generate_name_and_namespaces);
     tcase_add_test(tc, update_conflict_and_generation);
     tcase_add_test(tc, scale_subresource);

@@ -123,6 +123,11 @@ RC_API int rc_manager_step(rc_manager *m);
 RC_API int rc_manager_run_until_stable(rc_manager *m, rc_time limit);
 /* run_until_stable(t), then moves the clock to t and runs what is due then (stable again). */
 RC_API int rc_manager_run_until(rc_manager *m, rc_time t);
+/* For several managers sharing one virtual clock (leader election tests, a simulator): run_due runs every
+ * unit runnable at the current instant without moving the clock (returns the number run, or RC_EAGAIN on a
+ * livelock); next_deadline is the earliest time this manager has work (<= now: runnable now). */
+RC_API int rc_manager_run_due(rc_manager *m);
+RC_API rc_time rc_manager_next_deadline(rc_manager *m);
 
 /* ---- threaded driver ---- */
 /* Starts the threads and returns. RC_EINVAL when already started or stepped. */

@@ -63,6 +63,8 @@ typedef struct rci_http_reply {
 const char *rci_http_query(const rci_http_req *r, const char *key);
 /* A request header or NULL. */
 const char *rci_http_header(const rci_http_req *r, const char *key);
+/* Every value of a repeated header (Impersonate-Group), up to cap; returns the count. */
+size_t rci_http_headers(const rci_http_req *r, const char *key, const char **out, size_t cap);
 rc_apiserver *rci_http_apiserver(const rci_http_server *hs);
 /* The current time on the server's clock. */
 rc_time rci_http_now(const rci_http_server *hs);

@@ -3,6 +3,7 @@
  * which is how kubectl and client-go recognise NotFound, AlreadyExists, Conflict, Invalid and the rest. */
 #include "apiserver/http_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <reconcile/log.h>
@@ -63,6 +64,28 @@ const char *rci_http_query(const rci_http_req *r, const char *key)
 const char *rci_http_header(const rci_http_req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+typedef struct header_walk {
+    const char *key;
+    const char **out;
+    size_t n, cap;
+} header_walk;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    header_walk *hw = cls;
+    if (key && value && !strcasecmp(key, hw->key) && hw->n < hw->cap)
+        hw->out[hw->n++] = value;
+    return MHD_YES;
+}
+
+size_t rci_http_headers(const rci_http_req *r, const char *key, const char **out, size_t cap)
+{
+    header_walk hw = {key, out, 0, cap};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, &hw);
+    return hw.n;
 }
 
 void rci_http_track_watch(rci_http_server *hs, rci_http_watch *w, bool add)

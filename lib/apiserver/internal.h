@@ -131,6 +131,7 @@ typedef struct rci_req {
     const char *name;     /* "" when none */
     const char *subresource; /* "" when none */
     bool dry_run;
+    bool strict_fields;   /* fieldValidation=Strict: unknown fields are a 400 */
     uint64_t result_rv;   /* the resourceVersion a commit produced */
     char ns_buf[256];     /* create: the namespace and (generated) name chosen */
     char name_buf[320];

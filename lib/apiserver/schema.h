@@ -20,7 +20,4 @@ int rci_apiserver_unknown_fields(const rc_resource_info *ri, const cJSON *obj, r
  * spec.replicas, an array for roleRef, ...). Unknown fields are ignored here. */
 void rci_schema_check_types(const rc_resource_info *ri, const cJSON *obj, rci_vctx *v);
 
-/* True when the built-in schema table describes this kind. */
-bool rci_schema_has_kind(const rc_resource_info *ri);
-
 #endif

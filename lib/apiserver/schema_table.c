@@ -136,8 +136,6 @@ static const char *kind_fields(const rc_resource_info *ri)
     return NULL;
 }
 
-bool rci_schema_has_kind(const rc_resource_info *ri) { return kind_fields(ri) != NULL; }
-
 /* Finds `key` in a descriptor; true and *out = its type expression. */
 static bool find_field(const char *desc, const char *key, type_ref *out)
 {

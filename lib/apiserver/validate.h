@@ -102,6 +102,10 @@ bool rci_selector_matches_labels(const cJSON *selector, const cJSON *labels);
 const char *rci_quantity_error(const cJSON *q, rc_quantity *out);
 /* A non-negative integer field (int32 bound) at child; `required` adds Required when absent. */
 void rci_v_nonneg(rci_vctx *v, const cJSON *parent, const char *child, bool required);
+/* Whether s (may be NULL: false) is one of the NULL-terminated list. */
+bool rci_in_list(const char *s, const char *const *list);
+/* An optional enum-valued string member: Unsupported value at key when set and not in `allowed`. */
+void rci_v_enum(rci_vctx *v, const cJSON *parent, const char *key, const char *const *allowed);
 /* Compares two JSON values structurally (object key order ignored); null counts as absent. */
 bool rci_json_equivalent(const cJSON *a, const cJSON *b);
 /* Adds "field is immutable" at child when old and new values differ. */

@@ -45,6 +45,21 @@ bool rci_int(const cJSON *o, const char *key, long long *out)
     return true;
 }
 
+bool rci_in_list(const char *s, const char *const *list)
+{
+    for (size_t i = 0; s && list[i]; i++)
+        if (!strcmp(s, list[i]))
+            return true;
+    return false;
+}
+
+void rci_v_enum(rci_vctx *v, const cJSON *parent, const char *key, const char *const *allowed)
+{
+    const cJSON *n = cJSON_IsObject(parent) ? cJSON_GetObjectItemCaseSensitive(parent, key) : NULL;
+    if (cJSON_IsString(n) && !rci_in_list(n->valuestring, allowed))
+        rci_v_not_supported(v, key, n, allowed);
+}
+
 bool rci_json_equivalent(const cJSON *a, const cJSON *b)
 {
     if (cJSON_IsNull(a))

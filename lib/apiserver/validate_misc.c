@@ -8,21 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool one_of(const char *s, const char *const *list)
-{
-    for (size_t i = 0; s && list[i]; i++)
-        if (!strcmp(s, list[i]))
-            return true;
-    return false;
-}
-
-static void v_enum(rci_vctx *v, const cJSON *parent, const char *key, const char *const *allowed)
-{
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(parent, key);
-    if (cJSON_IsString(n) && !one_of(n->valuestring, allowed))
-        rci_v_not_supported(v, key, n, allowed);
-}
-
 /* ---- Service ---- */
 
 static bool ip_ok(const char *s)
@@ -49,7 +34,7 @@ static void validate_service_port(rci_vctx *v, const cJSON *ports, const cJSON *
     long long port = 0;
     if (!rci_int(p, "port", &port) || port < 1 || port > 65535)
         rci_v_invalid_int(v, "port", port, "must be between 1 and 65535, inclusive");
-    v_enum(v, p, "protocol", protocols);
+    rci_v_enum(v, p, "protocol", protocols);
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(p, "targetPort");
     if (cJSON_IsNumber(target) && (target->valuedouble < 1 || target->valuedouble > 65535))
         rci_v_invalid(v, "targetPort", target, "must be between 1 and 65535, inclusive");
@@ -74,8 +59,8 @@ void rci_validate_service(rci_vctx *v, const cJSON *obj, const cJSON *old)
     const char *type = rci_str(spec, "type");
     if (!type)
         type = "ClusterIP";
-    v_enum(v, spec, "type", types);
-    v_enum(v, spec, "sessionAffinity", affinity);
+    rci_v_enum(v, spec, "type", types);
+    rci_v_enum(v, spec, "sessionAffinity", affinity);
     const char *cip = rci_str(spec, "clusterIP");
     bool headless = cip && !strcmp(cip, "None");
     if (cip && *cip && !headless && !ip_ok(cip))
@@ -223,7 +208,7 @@ void rci_validate_pvc(rci_vctx *v, const cJSON *obj, const cJSON *old)
         rci_v_required(v, "accessModes", "at least 1 access mode is required");
     size_t i = 0;
     for (const cJSON *a = access ? access->child : NULL; a; a = a->next, i++)
-        if (cJSON_IsString(a) && !one_of(a->valuestring, modes)) {
+        if (cJSON_IsString(a) && !rci_in_list(a->valuestring, modes)) {
             size_t m = rci_vctx_push(v, "accessModes");
             rci_v_not_supported(v, NULL, a, modes);
             rci_vctx_pop(v, m);
@@ -297,7 +282,7 @@ static void validate_subject(rci_vctx *v, const cJSON *s, bool cluster)
     const char *kind = rci_str(s, "kind"), *name = rci_str(s, "name"), *group = rci_str(s, "apiGroup");
     if (!name || !*name)
         rci_v_required(v, "name", NULL);
-    if (!kind || !one_of(kind, kinds)) {
+    if (!kind || !rci_in_list(kind, kinds)) {
         cJSON *empty = kind ? NULL : cJSON_CreateString("");
         rci_v_not_supported(v, "kind", kind ? cJSON_GetObjectItemCaseSensitive(s, "kind") : empty, kinds);
         cJSON_Delete(empty);
@@ -329,7 +314,7 @@ void rci_validate_rbac_binding(rci_vctx *v, const cJSON *obj, const cJSON *old)
         size_t m = rci_vctx_push(v, "roleRef");
         const cJSON *kind = cJSON_GetObjectItemCaseSensitive(ref, "kind");
         const char *const *kinds = cluster ? cluster_kinds : ns_kinds;
-        if (!cJSON_IsString(kind) || !one_of(kind->valuestring, kinds))
+        if (!cJSON_IsString(kind) || !rci_in_list(kind->valuestring, kinds))
             rci_v_not_supported(v, "kind", kind, kinds);
         const char *name = rci_str(ref, "name");
         if (!name || !*name)
@@ -435,7 +420,7 @@ void rci_validate_crd(rci_vctx *v, const cJSON *obj, const cJSON *old)
     else
         rci_v_dns_subdomain(v, "group", group);
     const cJSON *scope = cJSON_GetObjectItemCaseSensitive(spec, "scope");
-    if (!cJSON_IsString(scope) || !one_of(scope->valuestring, scopes))
+    if (!cJSON_IsString(scope) || !rci_in_list(scope->valuestring, scopes))
         rci_v_not_supported(v, "scope", scope, scopes);
     size_t mn = rci_vctx_push(v, "names");
     if (!plural || !*plural)

@@ -6,22 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool in_list(const char *s, const char *const *list)
-{
-    for (size_t i = 0; list[i]; i++)
-        if (!strcmp(s, list[i]))
-            return true;
-    return false;
-}
-
-/* An optional enum-valued string member: Unsupported value when set and not in `allowed`. */
-static void v_enum(rci_vctx *v, const cJSON *parent, const char *key, const char *const *allowed)
-{
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(parent, key);
-    if (cJSON_IsString(n) && !in_list(n->valuestring, allowed))
-        rci_v_not_supported(v, key, n, allowed);
-}
-
 static void v_port_number(rci_vctx *v, const cJSON *parent, const char *key, bool required)
 {
     long long port = 0;
@@ -54,7 +38,7 @@ static void validate_ports(rci_vctx *v, const cJSON *ports)
         }
         v_port_number(v, p, "containerPort", true);
         v_port_number(v, p, "hostPort", false);
-        v_enum(v, p, "protocol", protocols);
+        rci_v_enum(v, p, "protocol", protocols);
         rci_vctx_pop(v, m);
     }
     rci_vctx_pop(v, mark);
@@ -186,8 +170,8 @@ static void validate_container(rci_vctx *v, const cJSON *c, const cJSON *volumes
         rci_v_required(v, "image", NULL);
     else if (strspn(image, " \t") || image[strlen(image) - 1] == ' ')
         rci_v_invalid_str(v, "image", image, "must not have leading or trailing whitespace");
-    v_enum(v, c, "imagePullPolicy", pull);
-    v_enum(v, c, "terminationMessagePolicy", msg_policy);
+    rci_v_enum(v, c, "imagePullPolicy", pull);
+    rci_v_enum(v, c, "terminationMessagePolicy", msg_policy);
     validate_ports(v, rci_arr(c, "ports"));
     validate_env(v, rci_arr(c, "env"));
     const cJSON *res = rci_obj(c, "resources");
@@ -272,9 +256,9 @@ static void validate_tolerations(rci_vctx *v, const cJSON *tolerations)
         }
         if (!strcmp(eff_op, "Exists") && value && *value)
             rci_v_invalid_str(v, "operator", value, "value must be empty when `operator` is 'Exists'");
-        else if (!in_list(eff_op, ops))
+        else if (!rci_in_list(eff_op, ops))
             rci_v_not_supported(v, "operator", cJSON_GetObjectItemCaseSensitive(t, "operator"), ops);
-        if (effect && *effect && !in_list(effect, effects))
+        if (effect && *effect && !rci_in_list(effect, effects))
             rci_v_not_supported(v, "effect", cJSON_GetObjectItemCaseSensitive(t, "effect"), effects);
         if (rci_num(t, "tolerationSeconds") && (!effect || strcmp(effect, "NoExecute") != 0))
             rci_v_invalid_str(v, "effect", effect ? effect : "",
@@ -302,15 +286,15 @@ void rci_validate_pod_spec(rci_vctx *v, const cJSON *spec, const char *const *re
     validate_containers(v, spec, "containers", volumes);
     const cJSON *rp = cJSON_GetObjectItemCaseSensitive(spec, "restartPolicy");
     if (!cJSON_IsString(rp) || !*rp->valuestring) {
-        if (!in_list("Always", restart_policies)) {
+        if (!rci_in_list("Always", restart_policies)) {
             cJSON *empty = cJSON_CreateString("");
             rci_v_not_supported(v, "restartPolicy", empty, restart_policies);
             cJSON_Delete(empty);
         }
-    } else if (!in_list(rp->valuestring, restart_policies)) {
+    } else if (!rci_in_list(rp->valuestring, restart_policies)) {
         rci_v_not_supported(v, "restartPolicy", rp, restart_policies);
     }
-    v_enum(v, spec, "dnsPolicy", dns);
+    rci_v_enum(v, spec, "dnsPolicy", dns);
     rci_v_nonneg(v, spec, "terminationGracePeriodSeconds", false);
     long long deadline;
     if (rci_int(spec, "activeDeadlineSeconds", &deadline) && (deadline < 1 || deadline > 2147483647))

@@ -206,9 +206,7 @@ void rci_validate_statefulset(rci_vctx *v, const cJSON *obj, const cJSON *old)
     rci_v_nonneg(v, spec, "replicas", false);
     rci_v_nonneg(v, spec, "minReadySeconds", false);
     rci_v_nonneg(v, spec, "revisionHistoryLimit", false);
-    const cJSON *pmp = cJSON_GetObjectItemCaseSensitive(spec, "podManagementPolicy");
-    if (cJSON_IsString(pmp) && strcmp(pmp->valuestring, "OrderedReady") && strcmp(pmp->valuestring, "Parallel"))
-        rci_v_not_supported(v, "podManagementPolicy", pmp, mgmt);
+    rci_v_enum(v, spec, "podManagementPolicy", mgmt);
     const cJSON *us = rci_obj(spec, "updateStrategy");
     if (us) {
         size_t m = rci_vctx_push(v, "updateStrategy");
@@ -232,12 +230,8 @@ void rci_validate_statefulset(rci_vctx *v, const cJSON *obj, const cJSON *old)
     const cJSON *pol = rci_obj(spec, "persistentVolumeClaimRetentionPolicy");
     if (pol) {
         size_t m = rci_vctx_push(v, "persistentVolumeClaimRetentionPolicy");
-        const char *keys[] = {"whenDeleted", "whenScaled"};
-        for (size_t i = 0; i < 2; i++) {
-            const cJSON *p = cJSON_GetObjectItemCaseSensitive(pol, keys[i]);
-            if (cJSON_IsString(p) && strcmp(p->valuestring, "Retain") && strcmp(p->valuestring, "Delete"))
-                rci_v_not_supported(v, keys[i], p, retention);
-        }
+        rci_v_enum(v, pol, "whenDeleted", retention);
+        rci_v_enum(v, pol, "whenScaled", retention);
         rci_vctx_pop(v, m);
     }
     validate_selector_and_template(v, spec, "statefulset");
@@ -271,10 +265,9 @@ static void validate_job_spec(rci_vctx *v, const cJSON *spec, bool generated_sel
                                          "ttlSecondsAfterFinished", "backoffLimitPerIndex", "maxFailedIndexes"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         rci_v_nonneg(v, spec, fields[i], false);
-    const cJSON *mode = cJSON_GetObjectItemCaseSensitive(spec, "completionMode");
-    if (cJSON_IsString(mode) && strcmp(mode->valuestring, "NonIndexed") && strcmp(mode->valuestring, "Indexed"))
-        rci_v_not_supported(v, "completionMode", mode, modes);
-    else if (cJSON_IsString(mode) && !strcmp(mode->valuestring, "Indexed") && !rci_num(spec, "completions"))
+    rci_v_enum(v, spec, "completionMode", modes);
+    const char *mode = rci_str(spec, "completionMode");
+    if (mode && !strcmp(mode, "Indexed") && !rci_num(spec, "completions"))
         rci_v_required(v, "completions", "when completion mode is Indexed");
     if (rci_obj(spec, "selector") || !generated_selector)
         validate_selector_and_template(v, spec, "job");
@@ -344,10 +337,7 @@ void rci_validate_cronjob(rci_vctx *v, const cJSON *obj, const cJSON *old)
     const cJSON *spec = rci_obj(obj, "spec");
     size_t mark = rci_vctx_push(v, "spec");
     validate_schedule(v, spec);
-    const cJSON *cp = cJSON_GetObjectItemCaseSensitive(spec, "concurrencyPolicy");
-    if (cJSON_IsString(cp) && strcmp(cp->valuestring, "Allow") && strcmp(cp->valuestring, "Forbid") &&
-        strcmp(cp->valuestring, "Replace"))
-        rci_v_not_supported(v, "concurrencyPolicy", cp, policies);
+    rci_v_enum(v, spec, "concurrencyPolicy", policies);
     rci_v_nonneg(v, spec, "startingDeadlineSeconds", false);
     rci_v_nonneg(v, spec, "successfulJobsHistoryLimit", false);
     rci_v_nonneg(v, spec, "failedJobsHistoryLimit", false);

@@ -3,6 +3,7 @@
  * CRD schema -> validation -> validating admission (all outside the lock), then a compare-and-swap commit
  * that retries unconditional updates on a race and answers Conflict for stale resourceVersions. */
 #include "apiserver/internal.h"
+#include "apiserver/schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,11 @@ int rci_admit_delete(rci_req *req, const cJSON *old_tree, rc_error *err)
 /* defaulting, mutating admission, CRD schema, validation, validating admission */
 static int admit_and_validate(rci_req *req, rc_admission_op op, cJSON *tree, const cJSON *old, rc_error *err)
 {
+    if (req->strict_fields && strcmp(req->subresource, "scale") != 0) {
+        int strict = rci_apiserver_unknown_fields(req->ri, tree, err);
+        if (strict != 0)
+            return strict;
+    }
     rci_apiserver_default(req->ri, tree);
     int rc = run_mutating(req, op, tree, old, err);
     if (rc != 0)

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/store_internal.h"
+#include "util/map.h"
+
 #define MIN_RESYNC RC_SEC
 #define DEFAULT_BACKLOG_WARN 1000
 
@@ -129,9 +132,9 @@ static int apply_delta(rc_informer *inf, const char *key, const rc_delta *d)
         return 0;
     }
     rc_object *obj = transform(inf, d->object);
+    rc_object *old = NULL;
     pthread_mutex_lock(&inf->lock);
-    rc_object *old = rc_store_get(inf->store, key);
-    rc = rc_store_add(inf->store, obj);
+    rc = rci_store_put(inf->store, obj, rci_hash_str(key), &old);
     if (rc == 0 && old) {
         bool is_sync = d->type == RC_DELTA_SYNC || (d->type == RC_DELTA_REPLACED && same_version(old, obj));
         distribute(inf, RCI_NOTE_UPDATE, old, obj, false, is_sync);

@@ -7,9 +7,12 @@
 
 static size_t slot_of(const void *p, size_t mask)
 {
-    uint64_t h = (uint64_t)(uintptr_t)p >> 4;
-    h *= 0x9e3779b97f4a7c15ULL;
-    return (size_t)(h >> 20) & mask;
+    /* objects are allocated close together: mix all address bits so neighbours spread out */
+    uint64_t h = (uint64_t)(uintptr_t)p;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return (size_t)h & mask;
 }
 
 void rci_ptrset_init(rci_ptrset *s) { memset(s, 0, sizeof *s); }

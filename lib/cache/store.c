@@ -154,6 +154,28 @@ static int index_change(rc_store *s, rc_object *old, rc_object *obj)
     return 0;
 }
 
+int rci_store_put(rc_store *s, rc_object *obj, uint64_t hash, rc_object **replaced)
+{
+    const char *key = rc_object_key(obj);
+    shard *sh = &s->shards[SHARD_OF(hash)];
+    int rc = 0;
+    *replaced = NULL;
+    pthread_rwlock_wrlock(&sh->lock);
+    rc_object *old = rci_objtable_get(&sh->table, key, hash);
+    if (old == obj) {
+        *replaced = rc_object_ref(old);
+    } else if (!rci_objtable_reserve(&sh->table, old ? 0 : 1)) {
+        rc = RC_ENOMEM;
+    } else if ((rc = index_change(s, old, obj)) == 0) {
+        rci_objtable_put(&sh->table, rc_object_ref(obj), hash);
+        if (!old)
+            atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+        *replaced = old;
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    return rc;
+}
+
 int rc_store_add(rc_store *s, rc_object *obj)
 {
     if (!s || !obj)
@@ -162,24 +184,9 @@ int rc_store_add(rc_store *s, rc_object *obj)
     const char *key = valid_key(obj);
     if (!key)
         return RC_EINVAL;
-    uint64_t h = rci_hash_str(key);
-    shard *sh = &s->shards[SHARD_OF(h)];
-    rc_object *drop = NULL;
-    int rc = 0;
-    pthread_rwlock_wrlock(&sh->lock);
-    rc_object *old = rci_objtable_get(&sh->table, key, h);
-    if (old != obj) {
-        if (!rci_objtable_reserve(&sh->table, old ? 0 : 1))
-            rc = RC_ENOMEM;
-        else if ((rc = index_change(s, old, obj)) == 0) {
-            rci_objtable_put(&sh->table, rc_object_ref(obj), h);
-            if (!old)
-                atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
-            drop = old;
-        }
-    }
-    pthread_rwlock_unlock(&sh->lock);
-    rc_object_unref(drop);
+    rc_object *replaced;
+    int rc = rci_store_put(s, obj, rci_hash_str(key), &replaced);
+    rc_object_unref(replaced);
     return rc;
 }
 

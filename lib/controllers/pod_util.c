@@ -1,0 +1,70 @@
+/* pod_util.c - timestamps and the pod predicates every workload controller shares (spec section 0.4):
+ * active, ready, ready-since and available with minReadySeconds. */
+#include "controllers/controller_utils.h"
+
+#include <reconcile/values.h>
+#include <string.h>
+
+rc_time rci_node_time(rc_node n)
+{
+    const char *s = rc_node_str(n);
+    rc_time t = 0;
+    if (!s || !*s || rc_time_parse(s, &t, NULL) != 0)
+        return 0;
+    return t;
+}
+
+rc_time rci_object_time(const rc_object *o, const char *path) { return rci_node_time(rc_object_at(o, path)); }
+
+cJSON *rci_time_json(rc_time t)
+{
+    char buf[RC_TIME_STRLEN];
+    rc_time_format(t, buf, sizeof buf);
+    return cJSON_CreateString(buf);
+}
+
+bool rci_pod_is_active(const rc_object *pod)
+{
+    const char *phase = rc_object_get_str(pod, "status.phase");
+    if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+        return false;
+    return rc_object_deletion_timestamp(pod) == NULL;
+}
+
+/* The pod's Ready condition node, or NONE. */
+static rc_node ready_condition(const rc_object *pod)
+{
+    rc_node conds = rc_object_at(pod, "status.conditions");
+    size_t n = rc_node_len(conds);
+    for (size_t i = 0; i < n; i++) {
+        rc_node c = rc_node_index(conds, i);
+        const char *type = rc_node_str(rc_node_get(c, "type"));
+        if (type && !strcmp(type, "Ready"))
+            return c;
+    }
+    rc_node none = {0};
+    return none;
+}
+
+bool rci_pod_is_ready(const rc_object *pod)
+{
+    const char *st = rc_node_str(rc_node_get(ready_condition(pod), "status"));
+    return st && !strcmp(st, "True");
+}
+
+rc_time rci_pod_ready_since(const rc_object *pod)
+{
+    if (!rci_pod_is_ready(pod))
+        return 0;
+    return rci_node_time(rc_node_get(ready_condition(pod), "lastTransitionTime"));
+}
+
+bool rci_pod_is_available(const rc_object *pod, int64_t min_ready_seconds, rc_time now)
+{
+    if (!rci_pod_is_ready(pod))
+        return false;
+    if (min_ready_seconds <= 0)
+        return true;
+    rc_time since = rci_pod_ready_since(pod);
+    return since != 0 && since + min_ready_seconds * RC_SEC <= now;
+}
