@@ -189,10 +189,11 @@ static cJSON *gv_document(rc_apiserver *srv, const char *group, const char *vers
         snprintf(ref, sizeof ref, "#/components/schemas/%s", id);
         if (!cJSON_GetObjectItemCaseSensitive(schemas, id))
             cJSON_AddItemToObject(schemas, id, kind_schema(srv, ri));
-        snprintf(base, sizeof base, "/%s%s%s/%s%s", group[0] ? "apis/" : "api", group[0] ? group : "",
-                 group[0] ? "/" : "", version, ri->namespaced ? "/namespaces/{namespace}" : "");
-        if (!group[0])
-            snprintf(base, sizeof base, "/api/%s%s", version, ri->namespaced ? "/namespaces/{namespace}" : "");
+        const char *scope = ri->namespaced ? "/namespaces/{namespace}" : "";
+        if (group[0])
+            snprintf(base, sizeof base, "/apis/%s/%s%s", group, version, scope);
+        else
+            snprintf(base, sizeof base, "/api/%s%s", version, scope);
         snprintf(path, sizeof path, "%s/%s", base, ri->plural);
         add_path(paths, path, ri, ref, coll_actions, 3, false);
         snprintf(path, sizeof path, "%s/%s/{name}", base, ri->plural);

@@ -7,6 +7,7 @@
 
 #include <reconcile/clock.h>
 #include <reconcile/common.h>
+#include <reconcile/controller.h>
 #include <reconcile/object.h>
 #include <cjson/cJSON.h>
 
@@ -77,6 +78,10 @@ int64_t rci_spec_replicas(const rc_object *o);
 int64_t rci_status_int(const rc_object *o, const char *field);
 /* Orders objects by creationTimestamp, then name (upstream ByCreationTimestamp): negative when a < b. */
 int rci_cmp_creation(const rc_object *a, const rc_object *b);
+/* Replaces obj's status with want when the two differ (status_write.c); *out (optional) receives the
+ * written object, NULL when nothing was written. */
+int rci_write_status(rc_reconcile_ctx *ctx, const char *resource, const rc_object *obj, const cJSON *want,
+                     rc_object **out, rc_error *err);
 /* Sets a cJSON object member, replacing an existing one (takes value). false on allocation failure. */
 bool rci_json_set(cJSON *obj, const char *key, cJSON *value);
 

@@ -92,11 +92,9 @@ int rci_sts_create_claims(const rci_sts_io *io, const rci_sts *s, int64_t ordina
  * the garbage collector; the pod must not be created yet). */
 int rci_sts_claims_stale(const rci_sts_io *io, const rci_sts *s, int64_t ordinal, bool *stale, rc_error *err);
 /* Brings the ownerReferences of pod's claims in line with the retention policy (spec section 3.6);
- * condemned = the pod's ordinal is out of range. */
+ * condemned = the pod's ordinal is out of range. Claims that match (or are missing) are left alone. */
 int rci_sts_fix_claim_owners(const rci_sts_io *io, const rci_sts *s, const rc_object *pod, bool condemned,
                              rc_error *err);
-/* True when the claims' ownerReferences already match the policy (missing claims count as matching). */
-bool rci_sts_claim_owners_match(const rci_sts_io *io, const rci_sts *s, const rc_object *pod, bool condemned);
 
 /* ---- revisions (statefulset_history.c) ---- */
 typedef struct rci_sts_revisions {

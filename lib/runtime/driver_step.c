@@ -15,14 +15,9 @@ static size_t unit_count(const rc_manager *m)
     return UNIT_FIXED + m->nsources + m->nctrls + m->nrunnables + 1;
 }
 
-static int begin(rc_manager *m)
+/* Sizes the scratch arrays for the current number of units (sources may be added while running). */
+static int ensure_units(rc_manager *m)
 {
-    if (m->mode == RCI_MODE_THREADED)
-        return RC_EINVAL;
-    if (m->mode == RCI_MODE_IDLE) {
-        m->mode = RCI_MODE_STEPPED;
-        rc_informer_factory_start(m->factory);
-    }
     size_t n = unit_count(m);
     if (n > m->units_cap) {
         unsigned char *st = realloc(m->stalled, n);
@@ -36,6 +31,17 @@ static int begin(rc_manager *m)
         m->units_cap = n;
     }
     return 0;
+}
+
+static int begin(rc_manager *m)
+{
+    if (m->mode == RCI_MODE_THREADED)
+        return RC_EINVAL;
+    if (m->mode == RCI_MODE_IDLE) {
+        m->mode = RCI_MODE_STEPPED;
+        rc_informer_factory_start(m->factory);
+    }
+    return ensure_units(m);
 }
 
 static void unstall(rc_manager *m)
@@ -117,6 +123,8 @@ static rc_time earliest(rc_manager *m, rc_time now)
 /* Picks and runs one runnable unit at now; false when none is runnable. */
 static bool run_one(rc_manager *m, rc_time now)
 {
+    if (ensure_units(m) != 0)
+        return false;
     size_t n = collect(m, now);
     if (n == 0)
         return false;
@@ -147,8 +155,6 @@ int rc_manager_run_due(rc_manager *m)
         if (++ran > m->max_steps) {
             rc_log(RC_LOG_ERROR, "manager", NULL, "more than %zu units at one instant: livelock?", m->max_steps);
             return RC_EAGAIN;
-        }
-        if (rc_begin_check_sources_grew: 0) {
         }
     }
     return ran > (size_t)INT32_MAX ? INT32_MAX : (int)ran;

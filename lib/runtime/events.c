@@ -1,0 +1,227 @@
+/* events.c - rc_recorder: writes core/v1 Events and aggregates repeats. The first occurrence creates an
+ * Event (count 1); the same event again - same involved object, type, reason, message and source - patches
+ * that Event's count and lastTimestamp instead. The aggregation cache holds at most 4096 series (cleared
+ * when full, like a simple LRU); an Event deleted meanwhile is created again. */
+#include <reconcile/events.h>
+#include <reconcile/values.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/map.h"
+#include "util/strbuf.h"
+
+#define MAX_SERIES 4096
+
+typedef struct series {
+    char *id;        /* aggregation key, owned (the map's key) */
+    char name[320];  /* Event name */
+    char ns[256];
+    int64_t count;
+} series;
+
+struct rc_recorder {
+    rc_client *client;
+    rc_clock *clock;
+    char *component;
+    char *host;
+    pthread_mutex_t mu;
+    rci_map series_map;
+    uint64_t seq;
+};
+
+rc_recorder *rc_recorder_new(rc_client *client, rc_clock *clock, const char *component, const char *host)
+{
+    if (!client || !component || !component[0])
+        return NULL;
+    rc_recorder *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->component = strdup(component);
+    r->host = strdup(host ? host : "");
+    if (!r->component || !r->host) {
+        free(r->component);
+        free(r->host);
+        free(r);
+        return NULL;
+    }
+    r->client = rc_client_ref(client);
+    r->clock = clock ? clock : rc_clock_real();
+    pthread_mutex_init(&r->mu, NULL);
+    rci_map_init(&r->series_map);
+    return r;
+}
+
+static void clear_series(rc_recorder *r)
+{
+    const rci_map_entry *me;
+    for (size_t it = 0; rci_map_next(&r->series_map, &it, &me);) {
+        series *s = me->value;
+        free(s->id);
+        free(s);
+    }
+    rci_map_free(&r->series_map);
+    rci_map_init(&r->series_map);
+}
+
+void rc_recorder_free(rc_recorder *r)
+{
+    if (!r)
+        return;
+    clear_series(r);
+    pthread_mutex_destroy(&r->mu);
+    rc_client_unref(r->client);
+    free(r->component);
+    free(r->host);
+    free(r);
+}
+
+size_t rc_recorder_series(rc_recorder *r)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t n = rci_map_count(&r->series_map);
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+static void add_str(cJSON *o, const char *k, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, k, v);
+}
+
+static rc_object *build_event(rc_recorder *r, const rc_object *obj, const series *s, const char *type,
+                              const char *reason, const char *message, const char *ts)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "apiVersion", "v1");
+    cJSON_AddStringToObject(root, "kind", "Event");
+    cJSON *meta = cJSON_AddObjectToObject(root, "metadata");
+    cJSON_AddStringToObject(meta, "name", s->name);
+    cJSON_AddStringToObject(meta, "namespace", s->ns);
+    cJSON *inv = cJSON_AddObjectToObject(root, "involvedObject");
+    add_str(inv, "apiVersion", rc_object_api_version(obj));
+    add_str(inv, "kind", rc_object_kind(obj));
+    if (rc_object_namespace(obj)[0])
+        add_str(inv, "namespace", rc_object_namespace(obj));
+    add_str(inv, "name", rc_object_name(obj));
+    add_str(inv, "uid", rc_object_uid(obj));
+    add_str(inv, "resourceVersion", rc_object_resource_version(obj));
+    cJSON_AddStringToObject(root, "reason", reason);
+    cJSON_AddStringToObject(root, "message", message);
+    cJSON *src = cJSON_AddObjectToObject(root, "source");
+    cJSON_AddStringToObject(src, "component", r->component);
+    if (r->host[0])
+        cJSON_AddStringToObject(src, "host", r->host);
+    cJSON_AddStringToObject(root, "firstTimestamp", ts);
+    cJSON_AddStringToObject(root, "lastTimestamp", ts);
+    cJSON_AddNumberToObject(root, "count", 1);
+    cJSON_AddStringToObject(root, "type", type);
+    cJSON_AddStringToObject(root, "reportingComponent", r->component);
+    cJSON_AddStringToObject(root, "reportingInstance", r->host);
+    rc_object *o = rc_object_new_draft(root);
+    if (!o)
+        cJSON_Delete(root);
+    return o;
+}
+
+static char *series_id(rc_recorder *r, const rc_object *obj, const char *type, const char *reason,
+                       const char *message)
+{
+    rci_strbuf b;
+    rci_strbuf_init(&b);
+    const char *parts[] = {rc_object_uid(obj),      rc_object_kind(obj), rc_object_namespace(obj),
+                           rc_object_name(obj),     type,                reason,
+                           message,                 r->component,        r->host};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        rci_strbuf_puts(&b, parts[i] ? parts[i] : "");
+        rci_strbuf_putc(&b, '\x1f');
+    }
+    return rci_strbuf_take(&b);
+}
+
+static int create_event(rc_recorder *r, const rc_object *obj, series *s, const char *type, const char *reason,
+                        const char *message, const char *ts, rc_error *err)
+{
+    rc_object *ev = build_event(r, obj, s, type, reason, message, ts);
+    if (!ev)
+        return rc_error_set(err, RC_ENOMEM, "out of memory");
+    int rc = rc_client_create(r->client, "events", s->ns, ev, NULL, NULL, err);
+    rc_object_unref(ev);
+    return rc;
+}
+
+/* Raises the count of an existing Event; NotFound when it was deleted meanwhile. */
+static int bump_event(rc_recorder *r, series *s, const char *ts, rc_error *err)
+{
+    char patch[256];
+    int n = snprintf(patch, sizeof patch, "{\"count\":%lld,\"lastTimestamp\":\"%s\"}", (long long)s->count, ts);
+    return rc_client_patch(r->client, "events", s->ns, s->name, RC_PATCH_MERGE, patch, (size_t)n, NULL, NULL, err);
+}
+
+static int record(rc_recorder *r, const rc_object *obj, const char *type, const char *reason, const char *message,
+                  rc_error *err)
+{
+    char ts[RC_TIME_STRLEN];
+    rc_time now = rc_clock_now(r->clock);
+    rc_time_format(now, ts, sizeof ts);
+    char *id = series_id(r, obj, type, reason, message);
+    if (!id)
+        return rc_error_set(err, RC_ENOMEM, "out of memory");
+    pthread_mutex_lock(&r->mu);
+    series *s = rci_map_get(&r->series_map, id);
+    int rc = 0;
+    if (s) {
+        free(id);
+        s->count++;
+        rc = bump_event(r, s, ts, err);
+        if (rc == RC_ENOTFOUND) {
+            rc_error_clear(err);
+            s->count = 1;
+            rc = create_event(r, obj, s, type, reason, message, ts, err);
+        }
+    } else {
+        if (rci_map_count(&r->series_map) >= MAX_SERIES)
+            clear_series(r);
+        s = calloc(1, sizeof *s);
+        if (!s || rci_map_put(&r->series_map, id, s, NULL) != 0) {
+            free(s);
+            free(id);
+            pthread_mutex_unlock(&r->mu);
+            return rc_error_set(err, RC_ENOMEM, "out of memory");
+        }
+        s->id = id;
+        s->count = 1;
+        snprintf(s->ns, sizeof s->ns, "%s", rc_object_namespace(obj)[0] ? rc_object_namespace(obj) : "default");
+        snprintf(s->name, sizeof s->name, "%s.%016llx", rc_object_name(obj),
+                 (unsigned long long)((uint64_t)now + r->seq++));
+        rc = create_event(r, obj, s, type, reason, message, ts, err);
+        if (rc) { /* not written: forget the series so the next occurrence creates it */
+            rci_map_remove(&r->series_map, id);
+            free(s->id);
+            free(s);
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
+int rc_recorder_event(rc_recorder *r, const rc_object *obj, const char *type, const char *reason, rc_error *err,
+                      const char *fmt, ...)
+{
+    if (!r || !obj || !rc_object_name(obj))
+        return rc_error_set(err, RC_EINVAL, "event: a recorder and a named object are required");
+    if (!type || (strcmp(type, RC_EVENT_NORMAL) && strcmp(type, RC_EVENT_WARNING)))
+        return rc_error_set(err, RC_EINVAL, "event: type must be Normal or Warning, not \"%s\"", type ? type : "");
+    if (!reason || !reason[0])
+        return rc_error_set(err, RC_EINVAL, "event: reason is required");
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt ? fmt : "", ap);
+    va_end(ap);
+    return record(r, obj, type, reason, message, err);
+}
