@@ -2,7 +2,8 @@
  * shared/research/perf-anchors.md (real clock, keys generated before timing, median of 3 runs), against
  * the C floor: a plain mutex+condvar ring (capacity 1024, 1 producer -> 2 consumers, one item per lock).
  * W4 measures the priority effect: how long a live key added behind 100 k low-priority resync keys waits
- * to be handed out, with priority versus without (floor). Prints BENCH lines for tools/run-bench.sh. */
+ * to be handed out, with priority versus without (floor). Prints BENCH lines for tools/run-bench.sh.
+ * Arguments (optional) name the workloads to run, e.g. `bench_workqueue W1 W2`; the floor always runs. */
 #include <reconcile/workqueue.h>
 
 #include <pthread.h>
@@ -248,7 +249,18 @@ static double priority_latency(char **keys, int live_priority)
     return t;
 }
 
-int main(void)
+/* True when the workload is selected: no arguments select every one. */
+static bool wanted(int argc, char **argv, const char *name)
+{
+    if (argc < 2)
+        return true;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
 {
     char **keys = make_keys(N_W1);
     rc_duration *delays = malloc(N_W3 * sizeof *delays);
@@ -259,24 +271,39 @@ int main(void)
 
     double ring_v[RUNS], v1[RUNS], v2[RUNS], v3a[RUNS], v3b[RUNS], pr[RUNS], nopr[RUNS];
     long processed[RUNS];
+    bool do1 = wanted(argc, argv, "W1"), do2 = wanted(argc, argv, "W2"), do3a = wanted(argc, argv, "W3a"),
+         do3b = wanted(argc, argv, "W3b"), do4 = wanted(argc, argv, "W4");
     for (int i = 0; i < RUNS; i++) { /* rounds: every workload once per round */
         ring_v[i] = ring_run(keys, N_W1);
-        v1[i] = w1(keys);
-        v2[i] = w2(keys, &processed[i]);
-        v3a[i] = w3a(keys);
-        v3b[i] = w3b(keys, delays);
-        pr[i] = priority_latency(keys, RC_WORKQUEUE_PRIORITY_NORMAL) * 1e6;
-        nopr[i] = priority_latency(keys, RC_WORKQUEUE_PRIORITY_LOW) * 1e6;
+        if (do1)
+            v1[i] = w1(keys);
+        if (do2)
+            v2[i] = w2(keys, &processed[i]);
+        if (do3a)
+            v3a[i] = w3a(keys);
+        if (do3b)
+            v3b[i] = w3b(keys, delays);
+        if (do4) {
+            pr[i] = priority_latency(keys, RC_WORKQUEUE_PRIORITY_NORMAL) * 1e6;
+            nopr[i] = priority_latency(keys, RC_WORKQUEUE_PRIORITY_LOW) * 1e6;
+        }
     }
     double floor = median3(ring_v);
-    report("W1_workqueue", "items_per_s", median3(v1), "items/s", floor);
-    report("W2_workqueue", "adds_per_s", median3(v2), "adds/s", floor);
-    printf("# W2 items processed per run: %ld %ld %ld (dedup ratio of the first %.1f)\n", processed[0],
-           processed[1], processed[2], (double)N_W1 / (double)processed[0]);
-    report("W3a_workqueue", "gets_per_s", median3(v3a), "gets/s", floor);
-    report("W3b_workqueue", "items_per_s", median3(v3b), "items/s", floor);
-    double p = median3(pr), np = median3(nopr);
-    printf("BENCH W4_priority_latency latency_us=%.1f us floor=%.1f ratio=%.6f\n", p, np, p / np);
+    if (do1)
+        report("W1_workqueue", "items_per_s", median3(v1), "items/s", floor);
+    if (do2) {
+        report("W2_workqueue", "adds_per_s", median3(v2), "adds/s", floor);
+        printf("# W2 items processed per run: %ld %ld %ld (dedup ratio of the first %.1f)\n", processed[0],
+               processed[1], processed[2], (double)N_W1 / (double)processed[0]);
+    }
+    if (do3a)
+        report("W3a_workqueue", "gets_per_s", median3(v3a), "gets/s", floor);
+    if (do3b)
+        report("W3b_workqueue", "items_per_s", median3(v3b), "items/s", floor);
+    if (do4) {
+        double p = median3(pr), np = median3(nopr);
+        printf("BENCH W4_priority_latency latency_us=%.1f us floor=%.1f ratio=%.6f\n", p, np, p / np);
+    }
     free(delays);
     free_keys(keys);
     return 0;

@@ -26,6 +26,8 @@
 #include "client.h"
 #include "clock.h"
 #include "common.h"
+#include "events.h"
+#include "expectations.h"
 #include "listwatch.h"
 #include "log.h"
 #include "object.h"

@@ -23,7 +23,7 @@ typedef struct rc_replicaset_options {
 } rc_replicaset_options;
 
 typedef struct rc_deployment_options {
-    int max_retries; /* reserved; 0 = upstream's 15 */
+    int reserved; /* set to 0: room for options without breaking callers */
 } rc_deployment_options;
 
 typedef struct rc_gc_options {
@@ -63,6 +63,21 @@ RC_API int rc_gc_controller_new(rc_client *client, const rc_gc_options *opts, co
  * (controllers added before it stay added). Call before the manager starts. */
 RC_API int rc_controllers_add_all(rc_manager *m, const rc_controllers_options *opts, rc_error *err);
 
+/* ---- StatefulSet (spec section 3) ---- */
+typedef struct rc_statefulset_options {
+    /* Behave as upstream with the MaxUnavailableStatefulSet feature gate off: spec.updateStrategy.
+     * rollingUpdate.maxUnavailable is ignored and a rolling update replaces one pod at a time. */
+    bool ignore_max_unavailable;
+} rc_statefulset_options;
+
+/* The StatefulSet controller ("statefulset"): pods "<set>-<ordinal>" with stable hostnames under the
+ * governing Service, one PersistentVolumeClaim per pod and volumeClaimTemplate, OrderedReady or Parallel
+ * pod management, ControllerRevision history with RollingUpdate (partition, maxUnavailable) or OnDelete.
+ * Fills *ops (static) and *self (freed by ops->destroy) like the constructors above; opts may be NULL.
+ * RC_EINVAL for NULL ops/self, RC_ENOMEM. See rc_controllers_statefulset(3). */
+RC_API int rc_statefulset_controller_new(const rc_statefulset_options *opts, const rc_controller_ops **ops,
+                                         void **self, rc_error *err);
+
 /* ---- client-side Deployment tools (kubectl rollout ...) ---- */
 
 /* kubectl rollout undo [--to-revision=N]: copies the pod template (minus pod-template-hash) and the
@@ -99,5 +114,34 @@ RC_API int rc_deployment_rollout_status(const rc_object *d, char **message, bool
  * canonical serialisation, in the safe-encoding alphabet; at most 10 characters written into out with
  * its NUL. Stable across runs; not comparable with upstream's values. RC_ENOMEM. */
 RC_API int rc_pod_template_hash(rc_node pod_template, const int64_t *collision_count, char out[16]);
+
+/* ==== batch and node controllers: DaemonSet, Job, TTL-after-finished, CronJob (spec sections 4-6) ====
+ * Constructors as above: *ops is a static table, *self is freed by ops->destroy. opts may be NULL. */
+typedef struct rc_daemonset_options {
+    int burst_replicas; /* pod creates/deletes per sync; 0 = 250 (upstream BurstReplicas) */
+} rc_daemonset_options;
+
+typedef struct rc_job_options {
+    rc_duration backoff_max; /* cap of the pod-failure back-off; 0 = 10 min (upstream since v1.28) */
+} rc_job_options;
+
+typedef struct rc_cronjob_options {
+    /* Zone of schedules without spec.timeZone (the controller manager's local zone upstream); NULL or
+     * "" = UTC. Loaded when the controller is made: RC_ENOTFOUND/RC_EINVAL for an unknown zone. */
+    const char *default_time_zone;
+} rc_cronjob_options;
+
+/* "daemonset": one pod per eligible node, RollingUpdate/OnDelete with ControllerRevisions. */
+RC_API int rc_daemonset_controller_new(const rc_daemonset_options *opts, const rc_controller_ops **ops,
+                                       void **self, rc_error *err);
+/* "job": parallelism/completions, Indexed mode, backoffLimit with pod-failure back-off, deadlines,
+ * suspend, finalizer-based pod tracking. */
+RC_API int rc_job_controller_new(const rc_job_options *opts, const rc_controller_ops **ops, void **self,
+                                 rc_error *err);
+/* "ttl-after-finished": deletes finished Jobs spec.ttlSecondsAfterFinished after they finished. */
+RC_API int rc_ttl_after_finished_controller_new(const rc_controller_ops **ops, void **self, rc_error *err);
+/* "cronjob": Jobs on a cron schedule in spec.timeZone, concurrency policies, history limits. */
+RC_API int rc_cronjob_controller_new(const rc_cronjob_options *opts, const rc_controller_ops **ops, void **self,
+                                     rc_error *err);
 
 #endif

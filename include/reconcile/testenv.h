@@ -21,11 +21,11 @@ typedef struct rc_testenv rc_testenv;
 typedef struct rc_testenv_options {
     uint64_t seed;            /* server uids/names, fault injection and the driver's pick order */
     rc_time start;            /* virtual clock start; 0 = 2024-01-01T00:00:00Z */
-    bool rbac;                /* authorize service-account controllers with RBAC (default on: see _as) */
+    bool no_rbac;             /* do not authorize service-account controllers with RBAC (see _as) */
     size_t max_steps_per_instant; /* as rc_manager_options; 0 = default */
 } rc_testenv_options;
 
-/* A new environment (*out; rc_testenv_free). opts may be NULL (seed 1, RBAC enforced). RC_ENOMEM. */
+/* A new environment (*out; rc_testenv_free). opts may be NULL (seed 0, RBAC enforced). RC_ENOMEM. */
 RC_API int rc_testenv_new(const rc_testenv_options *opts, rc_testenv **out, rc_error *err);
 RC_API void rc_testenv_free(rc_testenv *env);
 

@@ -196,6 +196,35 @@ static void statefulset_update(rci_vctx *v, const cJSON *spec, const cJSON *old_
     cJSON_Delete(b);
 }
 
+/* A copy of the StatefulSet's pod template with one persistentVolumeClaim volume per volumeClaimTemplate,
+ * as the controller gives its pods, so container volumeMounts naming a claim template validate. NULL when
+ * the template is absent or on allocation failure. */
+static cJSON *template_with_claim_volumes(const cJSON *spec)
+{
+    cJSON *t = cJSON_Duplicate(rci_obj(spec, "template"), true);
+    cJSON *ps = t ? cJSON_GetObjectItemCaseSensitive(t, "spec") : NULL;
+    cJSON *vols = ps ? cJSON_GetObjectItemCaseSensitive(ps, "volumes") : NULL;
+    if (ps && !cJSON_IsArray(vols))
+        vols = NULL;
+    if (ps && !vols && !cJSON_GetObjectItemCaseSensitive(ps, "volumes"))
+        vols = cJSON_AddArrayToObject(ps, "volumes");
+    const cJSON *ct;
+    cJSON_ArrayForEach(ct, rci_arr(spec, "volumeClaimTemplates"))
+    {
+        const char *n = rci_str(rci_obj(ct, "metadata"), "name");
+        cJSON *vol = n && vols ? cJSON_CreateObject() : NULL;
+        cJSON *claim = vol ? cJSON_AddObjectToObject(vol, "persistentVolumeClaim") : NULL;
+        if (!claim) {
+            cJSON_Delete(vol);
+            continue;
+        }
+        cJSON_AddStringToObject(vol, "name", n);
+        cJSON_AddStringToObject(claim, "claimName", n);
+        cJSON_AddItemToArray(vols, vol);
+    }
+    return t;
+}
+
 void rci_validate_statefulset(rci_vctx *v, const cJSON *obj, const cJSON *old)
 {
     static const char *const mgmt[] = {"OrderedReady", "Parallel", NULL};
@@ -235,7 +264,9 @@ void rci_validate_statefulset(rci_vctx *v, const cJSON *obj, const cJSON *old)
         rci_vctx_pop(v, m);
     }
     validate_selector_and_template(v, spec, "statefulset");
-    rci_validate_pod_template(v, rci_obj(spec, "template"), policy_always);
+    cJSON *pod_template = template_with_claim_volumes(spec);
+    rci_validate_pod_template(v, pod_template, policy_always);
+    cJSON_Delete(pod_template);
     validate_claim_templates(v, rci_arr(spec, "volumeClaimTemplates"));
     if (old)
         statefulset_update(v, spec, rci_obj(old, "spec"));

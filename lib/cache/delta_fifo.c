@@ -1,7 +1,11 @@
 /* delta_fifo.c - rc_delta_fifo: per-key delta lists in intrusive queue nodes (two deltas in-line, items
  * recycled through a free list, keys borrowed from the queued objects), a hash map from key to node, and
  * the relist/resync logic against the known-objects store. Lock order: pop_lock, then lock, then the
- * store's locks; process callbacks run with only pop_lock held, so producers never wait for them. */
+ * store's locks; process callbacks run with only pop_lock held, so producers never wait for them. Pops
+ * take up to RCI_FIFO_BATCH keys per lock acquisition; the popped ("in flight") keys stay visible to
+ * delete, so a deletion racing with the processing of its key's add is never dropped. `lock` is an
+ * adaptive mutex: its critical sections are a few hundred instructions, so a short spin beats sleeping
+ * in the kernel when the producer and the popper meet. */
 #include <reconcile/delta_fifo.h>
 #include <reconcile/log.h>
 
@@ -10,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache/delta_fifo_internal.h"
 #include "util/map.h"
 
 #define INLINE_DELTAS 2
@@ -33,6 +38,8 @@ struct rc_delta_fifo {
     item *free_items;
     size_t nfree;
     size_t waiters;
+    item **inflight; /* the batch being processed (popper's stack), ninflight items */
+    size_t ninflight;
     rc_store *known;
     bool populated;
     bool closed;
@@ -52,8 +59,12 @@ rc_delta_fifo *rc_delta_fifo_new(rc_store *known_objects)
     rc_delta_fifo *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
     pthread_mutex_init(&f->pop_lock, NULL);
-    pthread_mutex_init(&f->lock, NULL);
+    pthread_mutex_init(&f->lock, &a);
+    pthread_mutexattr_destroy(&a);
     pthread_cond_init(&f->cond, NULL);
     rci_map_init(&f->items);
     f->known = known_objects;
@@ -212,6 +223,18 @@ static bool has_name(const rc_object *obj)
     return name && *name;
 }
 
+/* True when key is pending or being processed. Caller holds lock. */
+static bool in_queue_or_flight(rc_delta_fifo *f, const char *key)
+{
+    uint64_t h = rci_hash_str(key);
+    if (rci_map_get_h(&f->items, key, h))
+        return true;
+    for (size_t i = 0; i < f->ninflight; i++)
+        if (f->inflight[i]->hash == h && strcmp(f->inflight[i]->key, key) == 0)
+            return true;
+    return false;
+}
+
 static int queue_one(rc_delta_fifo *f, rc_delta_type type, rc_object *obj)
 {
     if (!f || !has_name(obj))
@@ -219,7 +242,7 @@ static int queue_one(rc_delta_fifo *f, rc_delta_type type, rc_object *obj)
     rc_object_freeze(obj);
     pthread_mutex_lock(&f->lock);
     int rc = f->closed ? RC_ECLOSED : 0;
-    if (rc == 0 && type == RC_DELTA_DELETED && !rci_map_get(&f->items, rc_object_key(obj))) {
+    if (rc == 0 && type == RC_DELTA_DELETED && !in_queue_or_flight(f, rc_object_key(obj))) {
         rc_object *known = f->known ? rc_store_get(f->known, rc_object_key(obj)) : NULL;
         if (!known) {
             pthread_mutex_unlock(&f->lock);
@@ -376,36 +399,49 @@ static item *dequeue_locked(rc_delta_fifo *f)
     return it;
 }
 
-/* Processes one item; called with pop_lock held and lock released. */
-static int process(rc_delta_fifo *f, item *it, rc_delta_process_fn fn, void *ctx)
+/* Puts processed items back: requeued ones in front of newer deltas, the others (whose deltas the caller
+ * already released) on the free list. Caller holds lock. */
+static void finish_batch_locked(rc_delta_fifo *f, item **items, const rci_popped *batch, size_t n)
 {
-    int rc = fn(ctx, it->key, deltas_of(it), it->n);
-    pthread_mutex_lock(&f->lock);
-    /* counted after processing, so has_synced implies the initial items were applied */
-    if (f->initial_population > 0)
-        f->initial_population--;
-    if (rc == RC_EAGAIN) {
-        requeue_locked(f, it);
-        rc = 0;
-    } else {
-        item_release_deltas(it);
-        item_recycle(f, it);
+    for (size_t i = 0; i < n; i++) {
+        /* counted after processing, so has_synced implies the initial items were applied */
+        if (f->initial_population > 0)
+            f->initial_population--;
+        if (batch[i].result == RC_EAGAIN)
+            requeue_locked(f, items[i]);
+        else
+            item_recycle(f, items[i]);
     }
-    pthread_mutex_unlock(&f->lock);
-    return rc;
+    f->inflight = NULL;
+    f->ninflight = 0;
 }
 
-int rc_delta_fifo_try_pop(rc_delta_fifo *f, rc_delta_process_fn fn, void *ctx)
+/* One attempt: takes up to max items, processes them with only pop_lock held, and returns the count,
+ * RC_EAGAIN (empty) or RC_ECLOSED (closed and drained). */
+static int pop_batch_once(rc_delta_fifo *f, size_t max, rci_pop_batch_fn fn, void *ctx)
 {
-    if (!f || !fn)
-        return RC_EINVAL;
+    item *items[RCI_FIFO_BATCH];
+    rci_popped batch[RCI_FIFO_BATCH];
     pthread_mutex_lock(&f->pop_lock);
     pthread_mutex_lock(&f->lock);
-    item *it = f->head ? dequeue_locked(f) : NULL;
-    int rc = it ? 0 : f->closed ? RC_ECLOSED : RC_EAGAIN;
+    size_t n = 0;
+    while (n < max && f->head)
+        items[n++] = dequeue_locked(f);
+    int rc = n ? (int)n : f->closed ? RC_ECLOSED : RC_EAGAIN;
+    f->inflight = items;
+    f->ninflight = n;
     pthread_mutex_unlock(&f->lock);
-    if (it)
-        rc = process(f, it, fn, ctx);
+    for (size_t i = 0; i < n; i++)
+        batch[i] = (rci_popped){items[i]->key, items[i]->hash, deltas_of(items[i]), items[i]->n, 0};
+    if (n)
+        fn(ctx, batch, n);
+    /* Dropping references may free objects: do it before taking the lock producers wait for. */
+    for (size_t i = 0; i < n; i++)
+        if (batch[i].result != RC_EAGAIN)
+            item_release_deltas(items[i]);
+    pthread_mutex_lock(&f->lock);
+    finish_batch_locked(f, items, batch, n);
+    pthread_mutex_unlock(&f->lock);
     pthread_mutex_unlock(&f->pop_lock);
     return rc;
 }
@@ -418,33 +454,77 @@ static void deadline_after(rc_duration timeout, struct timespec *ts)
     ts->tv_nsec = (long)(ns % RC_SEC);
 }
 
-int rc_delta_fifo_pop(rc_delta_fifo *f, rc_delta_process_fn fn, void *ctx, rc_duration timeout)
+/* Waits without pop_lock until something is queued or the FIFO closed (true), or the deadline (NULL =
+ * none) passed (false), so replace and resync are never held up by an idle popper. */
+static bool wait_ready(rc_delta_fifo *f, const struct timespec *deadline)
+{
+    pthread_mutex_lock(&f->lock);
+    bool timed_out = false;
+    while (!f->head && !f->closed && !timed_out) {
+        f->waiters++;
+        if (!deadline)
+            pthread_cond_wait(&f->cond, &f->lock);
+        else
+            timed_out = pthread_cond_timedwait(&f->cond, &f->lock, deadline) != 0;
+        f->waiters--;
+    }
+    bool ready = f->head || f->closed;
+    pthread_mutex_unlock(&f->lock);
+    return ready;
+}
+
+int rci_delta_fifo_pop_batch(rc_delta_fifo *f, size_t max, rc_duration wait, rci_pop_batch_fn fn, void *ctx)
 {
     if (!f || !fn)
         return RC_EINVAL;
+    if (max > RCI_FIFO_BATCH)
+        max = RCI_FIFO_BATCH;
+    if (max == 0)
+        return RC_EAGAIN;
     struct timespec deadline;
-    if (timeout != RC_TIME_NEVER)
-        deadline_after(timeout < 0 ? 0 : timeout, &deadline);
+    if (wait > 0 && wait != RC_TIME_NEVER)
+        deadline_after(wait, &deadline);
     for (;;) {
-        /* Wait for work without pop_lock, so replace and resync are never held up by an idle popper. */
-        pthread_mutex_lock(&f->lock);
-        bool timed_out = false;
-        while (!f->head && !f->closed && !timed_out) {
-            f->waiters++;
-            if (timeout == RC_TIME_NEVER)
-                pthread_cond_wait(&f->cond, &f->lock);
-            else
-                timed_out = pthread_cond_timedwait(&f->cond, &f->lock, &deadline) != 0;
-            f->waiters--;
-        }
-        bool ready = f->head || f->closed;
-        pthread_mutex_unlock(&f->lock);
-        if (!ready)
+        if (wait > 0 && !wait_ready(f, wait == RC_TIME_NEVER ? NULL : &deadline))
             return RC_EAGAIN;
-        int rc = rc_delta_fifo_try_pop(f, fn, ctx);
-        if (rc != RC_EAGAIN)
+        int rc = pop_batch_once(f, max, fn, ctx);
+        /* another popper may have taken what woke us: wait again */
+        if (rc != RC_EAGAIN || wait <= 0)
             return rc;
     }
+}
+
+/* A single pop is a batch of one whose callback adapts rc_delta_process_fn. */
+typedef struct single_pop {
+    rc_delta_process_fn fn;
+    void *ctx;
+    int rc;
+} single_pop;
+
+static void process_single(void *ctx, rci_popped *batch, size_t n)
+{
+    single_pop *sp = ctx;
+    for (size_t i = 0; i < n; i++) {
+        batch[i].result = sp->fn(sp->ctx, batch[i].key, batch[i].deltas, batch[i].n);
+        sp->rc = batch[i].result == RC_EAGAIN ? 0 : batch[i].result;
+    }
+}
+
+static int pop_single(rc_delta_fifo *f, rc_delta_process_fn fn, void *ctx, rc_duration wait)
+{
+    if (!f || !fn)
+        return RC_EINVAL;
+    single_pop sp = {fn, ctx, 0};
+    int rc = rci_delta_fifo_pop_batch(f, 1, wait, process_single, &sp);
+    return rc < 0 ? rc : sp.rc;
+}
+
+int rc_delta_fifo_try_pop(rc_delta_fifo *f, rc_delta_process_fn fn, void *ctx) { return pop_single(f, fn, ctx, 0); }
+
+int rc_delta_fifo_pop(rc_delta_fifo *f, rc_delta_process_fn fn, void *ctx, rc_duration timeout)
+{
+    /* a zero timeout still is a pop: it must not block, like try_pop */
+    return pop_single(f, fn, ctx, timeout < 0 ? 0 : timeout);
 }
 
 bool rc_delta_fifo_has_synced(rc_delta_fifo *f)

@@ -64,32 +64,48 @@ static int grow(rc_handler_registration *reg)
     return 0;
 }
 
-int rci_handler_push(rc_handler_registration *reg, rci_note_type type, rc_object *old, rc_object *obj,
-                     bool final_state_unknown)
+int rci_handler_push_many(rc_handler_registration *reg, const rci_note *notes, size_t n)
 {
     pthread_mutex_lock(&reg->lock);
+    size_t wanted = 0;
+    for (size_t i = 0; i < n; i++)
+        wanted += !notes[i].resync || reg->syncing;
     int rc = 0;
-    if (reg->removed || (reg->count == reg->cap && (rc = grow(reg)) != 0)) {
+    while (!reg->removed && reg->count + wanted > reg->cap && (rc = grow(reg)) == 0)
+        ;
+    if (reg->removed || rc != 0 || wanted == 0) {
         pthread_mutex_unlock(&reg->lock);
         if (rc)
-            rc_log(RC_LOG_ERROR, "informer", reg->informer_name, "handler buffer full: notification lost");
+            rc_log(RC_LOG_ERROR, "informer", reg->informer_name, "handler buffer full: notifications lost");
         return rc;
     }
-    reg->ring[(reg->head + reg->count) % reg->cap] =
-        (rci_note){rc_object_ref(old), rc_object_ref(obj), type, final_state_unknown};
-    reg->count++;
-    size_t backlog = reg->count;
-    bool warn = backlog >= reg->warn_at;
+    for (size_t i = 0; i < n; i++) {
+        if (notes[i].resync && !reg->syncing)
+            continue;
+        rci_note *slot = &reg->ring[(reg->head + reg->count++) % reg->cap];
+        *slot = notes[i];
+        rc_object_ref(slot->old);
+        rc_object_ref(slot->obj);
+    }
+    size_t backlog = reg->count, first_warn = reg->warn_at, warnings = 0;
     if (backlog > reg->max_count)
         reg->max_count = backlog;
-    if (warn)
+    for (; backlog >= reg->warn_at; warnings++)
         reg->warn_at *= 2;
     pthread_cond_signal(&reg->cond);
     pthread_mutex_unlock(&reg->lock);
-    if (warn)
+    /* one line per threshold crossed, as if the batch had been pushed one notification at a time */
+    for (size_t i = 0; i < warnings; i++, first_warn *= 2)
         rc_log(RC_LOG_WARN, "informer", reg->informer_name, "a handler is slow: %zu notifications buffered",
-               backlog);
+               first_warn);
     return 0;
+}
+
+int rci_handler_push(rc_handler_registration *reg, rci_note_type type, rc_object *old, rc_object *obj,
+                     bool final_state_unknown)
+{
+    rci_note note = {old, obj, type, final_state_unknown, false};
+    return rci_handler_push_many(reg, &note, 1);
 }
 
 static void deliver(rc_handler_registration *reg, const rci_note *n)
@@ -110,26 +126,42 @@ static void deliver(rc_handler_registration *reg, const rci_note *n)
     }
 }
 
-bool rci_handler_deliver_one(rc_handler_registration *reg)
+size_t rci_handler_deliver(rc_handler_registration *reg, size_t max)
 {
+    rci_note batch[RCI_DELIVER_BATCH];
+    if (max > RCI_DELIVER_BATCH)
+        max = RCI_DELIVER_BATCH;
     pthread_mutex_lock(&reg->lock);
     if (reg->delivering || reg->count == 0) {
         pthread_mutex_unlock(&reg->lock);
-        return false;
+        return 0;
     }
-    rci_note n = reg->ring[reg->head];
-    reg->head = (reg->head + 1) % reg->cap;
-    reg->count--;
+    size_t n = 0;
+    for (; n < max && reg->count; n++) {
+        batch[n] = reg->ring[reg->head];
+        reg->head = (reg->head + 1) % reg->cap;
+        reg->count--;
+    }
     reg->delivering = true;
+    atomic_store_explicit(&reg->taken, n, memory_order_relaxed);
     pthread_mutex_unlock(&reg->lock);
-    deliver(reg, &n);
-    note_clear(&n);
+    size_t delivered = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* the dispatcher is the only writer: a plain store keeps the backlog exact without a lock */
+        atomic_store_explicit(&reg->taken, n - i - 1, memory_order_relaxed);
+        /* a handler removed by one of its own callbacks gets nothing more */
+        if (!atomic_load_explicit(&reg->removed, memory_order_relaxed)) {
+            deliver(reg, &batch[i]);
+            delivered++;
+        }
+        note_clear(&batch[i]);
+    }
     pthread_mutex_lock(&reg->lock);
     reg->delivering = false;
     if (reg->count)
         pthread_cond_signal(&reg->cond);
     pthread_mutex_unlock(&reg->lock);
-    return true;
+    return delivered;
 }
 
 bool rci_handler_wait(rc_handler_registration *reg)
@@ -164,7 +196,7 @@ bool rci_handler_remove(rc_handler_registration *reg)
 size_t rci_handler_backlog(rc_handler_registration *reg)
 {
     pthread_mutex_lock(&reg->lock);
-    size_t n = reg->count;
+    size_t n = reg->count + atomic_load_explicit(&reg->taken, memory_order_relaxed);
     pthread_mutex_unlock(&reg->lock);
     return n;
 }

@@ -1,11 +1,15 @@
 /* handler.h - internal per-handler notification buffers of the shared informer (client-go's
  * processorListener): an unbounded ring of add/update/delete notifications holding object references,
- * delivered in order by one dispatcher at a time. Thread-safe. */
+ * delivered in order by one dispatcher at a time. Notifications go in and come out in batches, so a lock
+ * round trip is paid per batch rather than per notification. Thread-safe. */
 #ifndef RC_CACHE_HANDLER_H
 #define RC_CACHE_HANDLER_H
 
 #include <pthread.h>
 #include <reconcile/informer.h>
+#include <stdatomic.h>
+
+#define RCI_DELIVER_BATCH 64
 
 typedef enum rci_note_type { RCI_NOTE_ADD, RCI_NOTE_UPDATE, RCI_NOTE_DELETE } rci_note_type;
 
@@ -14,6 +18,7 @@ typedef struct rci_note {
     rc_object *obj;
     rci_note_type type;
     bool final_state_unknown; /* DELETE only */
+    bool resync;              /* an UPDATE from a resync: only for handlers whose resync is due */
 } rci_note;
 
 struct rc_handler_registration {
@@ -32,8 +37,9 @@ struct rc_handler_registration {
     rci_note *ring;
     size_t head, count, cap;
     size_t max_count, warn_at;
-    bool delivering; /* a dispatcher is inside a callback */
-    bool removed;
+    bool delivering;     /* a dispatcher is inside a callback */
+    atomic_size_t taken; /* notifications the dispatcher took out of the ring and has not delivered */
+    atomic_bool removed; /* written under lock; read without it between the callbacks of a batch */
     bool closed;
 };
 
@@ -44,9 +50,13 @@ void rci_handler_free(rc_handler_registration *reg);
 /* Buffers a notification (references taken). Ignored once removed. RC_ENOMEM. */
 int rci_handler_push(rc_handler_registration *reg, rci_note_type type, rc_object *old, rc_object *obj,
                      bool final_state_unknown);
-/* Delivers the oldest notification unless another dispatcher is delivering to this handler; true when
- * one was delivered. */
-bool rci_handler_deliver_one(rc_handler_registration *reg);
+/* Buffers notes[0..n) in order (references taken), leaving out resync notes unless the handler is
+ * syncing. Ignored once removed. RC_ENOMEM (nothing buffered). */
+int rci_handler_push_many(rc_handler_registration *reg, const rci_note *notes, size_t n);
+/* Delivers up to max (at most RCI_DELIVER_BATCH) of the oldest notifications, in order, unless another
+ * dispatcher is delivering to this handler; stops early once the handler is removed. Returns how many
+ * were delivered. */
+size_t rci_handler_deliver(rc_handler_registration *reg, size_t max);
 /* Blocks until a notification is buffered (true) or the handler is closed or removed (false). */
 bool rci_handler_wait(rc_handler_registration *reg);
 /* Wakes rci_handler_wait for good (the informer stops). */

@@ -26,7 +26,7 @@ static void *handler_main(void *arg)
 {
     rc_handler_registration *reg = arg;
     while (rci_handler_wait(reg))
-        rci_handler_deliver_one(reg);
+        rci_handler_deliver(reg, RCI_DELIVER_BATCH);
     return NULL;
 }
 

@@ -59,7 +59,7 @@ void rci_plan_event(rci_child_plan *p, const char *type, const char *reason, con
         p->oom = true;
         return;
     }
-    p->events[p->nevents++] = (rci_plan_event){type, reason, msg};
+    p->events[p->nevents++] = (rci_event_note){type, reason, msg};
 }
 
 void rci_plan_requeue(rci_child_plan *p, rc_duration after)

@@ -28,12 +28,12 @@ typedef struct rci_plan_event {
     const char *type;   /* RC_EVENT_NORMAL / RC_EVENT_WARNING (static) */
     const char *reason; /* static */
     char *message;      /* owned */
-} rci_plan_event;
+} rci_event_note;
 
 typedef struct rci_child_plan {
     rci_action *actions;
     size_t nactions, cap;
-    rci_plan_event *events;
+    rci_event_note *events;
     size_t nevents, ecap;
     cJSON *status;         /* the parent's complete new status (owned), or NULL when unchanged */
     rc_duration requeue;   /* > 0: reconcile again after this long (the smallest request wins) */
@@ -60,6 +60,9 @@ size_t rci_plan_count(const rci_child_plan *p, rci_action_kind kind, const char 
  * returned (err filled). */
 int rci_plan_execute(rc_reconcile_ctx *ctx, const char *parent_resource, const rc_object *parent,
                      rci_child_plan *p, const char *exp_key, rc_error *err);
+/* Writes status as the parent's whole status (status subresource, conflict retry). */
+int rci_plan_write_status(rc_reconcile_ctx *ctx, const char *resource, const rc_object *parent,
+                          const cJSON *status, rc_error *err);
 /* The reconcile result for an executed plan: error, requeue-after or done. */
 rc_result rci_plan_result(rc_reconcile_ctx *ctx, const rci_child_plan *p, int rc, rc_error *err);
 

@@ -40,6 +40,12 @@ static int replace_status(void *arg, rc_object *draft, rc_error *err)
     return copy ? rc_object_set_json(draft, "status", copy) : RC_ENOMEM;
 }
 
+int rci_plan_write_status(rc_reconcile_ctx *ctx, const char *resource, const rc_object *parent,
+                          const cJSON *status, rc_error *err)
+{
+    return rc_update_status(ctx, resource, parent, replace_status, (void *)status, NULL, err);
+}
+
 int rci_plan_execute(rc_reconcile_ctx *ctx, const char *parent_resource, const rc_object *parent,
                      rci_child_plan *p, const char *exp_key, rc_error *err)
 {
@@ -75,7 +81,7 @@ int rci_plan_execute(rc_reconcile_ctx *ctx, const char *parent_resource, const r
         }
     }
     if (rc == 0 && p->status)
-        rc = rc_update_status(ctx, parent_resource, parent, replace_status, p->status, NULL, err);
+        rc = rci_plan_write_status(ctx, parent_resource, parent, p->status, err);
     for (size_t i = 0; i < p->nactions && rc == 0; i++) {
         rci_action *a = &p->actions[i];
         if (a->kind == RCI_ACTION_UPDATE)

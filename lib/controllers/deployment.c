@@ -60,8 +60,8 @@ int rc_deployment_controller_new(const rc_deployment_options *opts, const rc_con
 {
     if (!ops || !self)
         return rc_error_set(err, RC_EINVAL, "deployment controller: ops and self are required");
-    if (opts && opts->max_retries < 0)
-        return rc_error_set(err, RC_EINVAL, "deployment controller: max_retries must be >= 0");
+    if (opts && opts->reserved != 0)
+        return rc_error_set(err, RC_EINVAL, "deployment controller: reserved options must be 0");
     deployment_ctrl *c = calloc(1, sizeof *c);
     if (!c)
         return rc_error_set(err, RC_ENOMEM, "out of memory");

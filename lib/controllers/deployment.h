@@ -67,6 +67,10 @@ typedef struct rci_dsync {
 static inline rc_object *rci_dsync_new_rs(const rci_dsync *s) { return s->new_idx >= 0 ? s->rs[s->new_idx] : NULL; }
 bool rci_dsync_is_old_active(const rci_dsync *s, size_t i);
 bool rci_deployment_has_progress_deadline(const rc_object *d);
+/* The pod count a scale-up may add to: the sum over ReplicaSets of max(spec.replicas, status.replicas).
+ * Upstream sums spec only; counting pods an old ReplicaSet has not removed yet keeps the documented bound
+ * "pods <= replicas + maxSurge" true at every instant, not only once ReplicaSets caught up. */
+int64_t rci_dsync_pod_bound(const rci_dsync *s);
 
 /* deployment_sync.c */
 rc_result rci_deployment_reconcile(void *self, rc_reconcile_ctx *ctx, const char *key);

@@ -221,10 +221,8 @@ static int create_new(rci_dsync *s, int64_t new_revision)
     int rc = rci_template_hash(rc_object_at(s->d, "spec.template"), rc_node_exists(cc) ? &count : NULL, hash);
     if (rc)
         return rc_error_set(s->err, rc, "out of memory");
-    int64_t total = 0;
-    for (size_t i = 0; i < s->nrs; i++)
-        total += rci_spec_replicas(s->rs[i]);
-    int64_t replicas = s->rolling ? rci_new_rs_replicas(s->replicas, s->max_surge, total, 0) : s->replicas;
+    int64_t replicas = s->rolling ? rci_new_rs_replicas(s->replicas, s->max_surge, rci_dsync_pod_bound(s), 0)
+                                  : s->replicas;
     rc_object *draft = build_rs(s, hash, replicas), *out = NULL;
     if (!draft)
         return rc_error_set(s->err, RC_ENOMEM, "out of memory");

@@ -15,10 +15,8 @@ static int reconcile_new(rci_dsync *s, bool *scaled)
         return 0;
     if (spec > s->replicas)
         return rci_dsync_scale(s, (size_t)s->new_idx, s->replicas, scaled);
-    int64_t total = 0;
-    for (size_t i = 0; i < s->nrs; i++)
-        total += rci_spec_replicas(s->rs[i]);
-    return rci_dsync_scale(s, (size_t)s->new_idx, rci_new_rs_replicas(s->replicas, s->max_surge, total, spec), scaled);
+    return rci_dsync_scale(s, (size_t)s->new_idx,
+                           rci_new_rs_replicas(s->replicas, s->max_surge, rci_dsync_pod_bound(s), spec), scaled);
 }
 
 /* cleanupUnhealthyReplicas: old RSs (oldest first) lose replicas that are not available. */

@@ -18,6 +18,16 @@ bool rci_dsync_is_old_active(const rci_dsync *s, size_t i)
     return (long)i != s->new_idx && rci_spec_replicas(s->rs[i]) > 0;
 }
 
+int64_t rci_dsync_pod_bound(const rci_dsync *s)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < s->nrs; i++) {
+        int64_t spec = rci_spec_replicas(s->rs[i]), actual = rci_status_int(s->rs[i], "replicas");
+        total += spec > actual ? spec : actual;
+    }
+    return total;
+}
+
 static int cmp_rs_ptr(const void *a, const void *b)
 {
     return rci_cmp_creation(*(rc_object *const *)a, *(rc_object *const *)b);
@@ -31,7 +41,8 @@ static void adopt_list(rci_dsync *s, rc_object_list *l)
     s->cap = l->cap;
     l->items = NULL;
     l->count = l->cap = 0;
-    qsort(s->rs, s->nrs, sizeof *s->rs, cmp_rs_ptr);
+    if (s->nrs > 1)
+        qsort(s->rs, s->nrs, sizeof *s->rs, cmp_rs_ptr);
 }
 
 int rci_dsync_scale(rci_dsync *s, size_t i, int64_t size, bool *scaled)

@@ -23,10 +23,11 @@
 #define RCI_LABEL_POD_INDEX "apps.kubernetes.io/pod-index"
 #define RCI_LABEL_POD_REVISION "controller-revision-hash"
 
-/* What a sync pass may do to the world. */
+/* What a sync pass may do to the world, and how. */
 typedef struct rci_sts_io {
     rc_client *client; /* every write */
     rc_time now;
+    bool ignore_max_unavailable; /* the MaxUnavailableStatefulSet feature gate is off */
     /* Cache read of a PersistentVolumeClaim: 0 and *out (new reference), RC_ENOTFOUND, or an error. */
     int (*get_claim)(void *ctx, const char *ns, const char *name, rc_object **out, rc_error *err);
     /* Records an event about obj (failures are the callee's business). */

@@ -52,19 +52,22 @@ static int create_slot(rci_sts_pass *p, int64_t i, bool *blocked, rc_error *err)
     rc = rci_sts_create_claims(p->io, s, ord, err);
     if (rc)
         return rc;
-    const char *name = rc_object_name(p->slots[i]);
+    char *name = rci_sts_pod_name(s->name, ord); /* the draft's strings go when create freezes it */
+    if (!name)
+        return rc_error_set(err, RC_ENOMEM, "out of memory creating a pod of %s", s->name);
     rc = rc_client_create(p->io->client, "pods", s->ns, p->slots[i], NULL, NULL, err);
     if (rc == RC_EEXISTS) { /* the previous incarnation still terminates: wait for it to be gone */
         rc_error_clear(err);
         *blocked = true;
-        return 0;
-    }
-    if (rc == 0)
-        event(p, "Normal", "SuccessfulCreate", rci_asprintf("create Pod %s in StatefulSet %s successful", name,
-                                                            s->name));
-    else
+        rc = 0;
+    } else if (rc == 0) {
+        event(p, "Normal", "SuccessfulCreate",
+              rci_asprintf("create Pod %s in StatefulSet %s successful", name, s->name));
+    } else {
         event(p, "Warning", "FailedCreate", rci_asprintf("create Pod %s in StatefulSet %s failed error: %s", name,
                                                          s->name, err && err->message ? err->message : ""));
+    }
+    free(name);
     return rc;
 }
 
@@ -231,21 +234,20 @@ static void pass_release(rci_sts_pass *p)
     rci_sts_revisions_release(&p->rev);
 }
 
-/* Scaling, claim ownership, condemned pods and the rolling update; stops early as the policy says. */
+/* Scaling, claim ownership, condemned pods, the status counts and the rolling update; stops early as the
+ * policy says. */
 static int manage(rci_sts_pass *p, rc_error *err)
 {
     bool stop;
     int rc = run_all(p, (size_t)p->s->replicas, replica_step, replica_fn, &stop, err);
-    if (rc || stop)
-        return rc;
-    rc = claims_of_condemned(p, err);
-    if (rc)
-        return rc;
-    rc = run_all(p, p->ncondemned, process_condemned, condemned_fn, &stop, err);
-    if (rc || stop)
-        return rc;
+    if (rc == 0 && !stop)
+        rc = claims_of_condemned(p, err);
+    if (rc == 0 && !stop)
+        rc = run_all(p, p->ncondemned, process_condemned, condemned_fn, &stop, err);
     rci_sts_count_status(p);
-    return p->s->on_delete ? 0 : rci_sts_rolling_update(p, err);
+    if (rc || stop || p->s->on_delete)
+        return rc;
+    return rci_sts_rolling_update(p, err);
 }
 
 int rci_sts_sync(const rci_sts_io *io, const rc_object *set, const rc_object_list *pods, rc_object_list *revs,
@@ -258,6 +260,8 @@ int rci_sts_sync(const rci_sts_io *io, const rc_object *set, const rc_object_lis
         rci_sts_release(&s);
         return rc;
     }
+    if (io->ignore_max_unavailable)
+        s.has_max_unavailable = false;
     rci_sts_pass p = {.io = io, .s = &s};
     rc = rci_sts_get_revisions(io, &s, revs, &p.rev, err);
     if (rc == 0)

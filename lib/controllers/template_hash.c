@@ -26,7 +26,8 @@ static void dump(rci_strbuf *b, const cJSON *v)
         }
         for (const cJSON *c = v->child; c; c = c->next)
             keys[i++] = c->string;
-        qsort(keys, n, sizeof *keys, cmp_str_ptr);
+        if (n > 1)
+            qsort(keys, n, sizeof *keys, cmp_str_ptr);
         rci_strbuf_putc(b, '{');
         for (i = 0; i < n; i++) {
             if (i)

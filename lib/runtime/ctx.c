@@ -18,7 +18,10 @@ rc_result rc_result_error(rc_reconcile_ctx *ctx, int code, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt ? fmt : "", ap);
+    if (fmt)
+        vsnprintf(msg, sizeof msg, fmt, ap);
+    else
+        msg[0] = '\0';
     va_end(ap);
     rc_error_set(&ctx->err, code, "%s", msg);
     return r;

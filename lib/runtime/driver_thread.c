@@ -34,17 +34,12 @@ static void *factory_main(void *arg)
     return NULL;
 }
 
-static bool worker_may_take(rci_controller *c)
-{
-    return rci_controller_may_run(c);
-}
-
 static void *worker_main(void *arg)
 {
     rci_controller *c = arg;
     rc_manager *m = c->m;
     for (;;) {
-        if (!worker_may_take(c) && !atomic_load(&m->stopping)) {
+        if (!rci_controller_may_run(c) && !atomic_load(&m->stopping)) {
             pthread_mutex_lock(&m->mu);
             timed_wait_locked(m, POLL_NS);
             pthread_mutex_unlock(&m->mu);
@@ -86,20 +81,25 @@ static rc_time timer_round(rc_manager *m, bool *did)
     return next;
 }
 
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * RC_SEC + ts.tv_nsec;
+}
+
 static void *timer_main(void *arg)
 {
     rc_manager *m = arg;
-    struct timespec last_metrics = {0, 0};
+    int64_t last_metrics = 0;
     while (!atomic_load(&m->stopping)) {
         pthread_mutex_lock(&m->mu);
         uint64_t seq = m->wake_seq;
         pthread_mutex_unlock(&m->mu);
         bool did = false;
         rc_time next = timer_round(m, &did);
-        struct timespec mono;
-        clock_gettime(CLOCK_MONOTONIC, &mono);
-        if (mono.tv_sec - last_metrics.tv_sec >= 1 || (mono.tv_sec > last_metrics.tv_sec &&
-                                                      mono.tv_nsec >= last_metrics.tv_nsec - METRICS_PERIOD)) {
+        int64_t mono = monotonic_ns();
+        if (mono - last_metrics >= METRICS_PERIOD) {
             for (size_t i = 0; i < m->nctrls; i++)
                 rc_workqueue_update_metrics(m->ctrls[i]->queue);
             last_metrics = mono;
@@ -119,6 +119,8 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
+static rc_manager *_Atomic signal_manager;
+
 void rci_threads_stop_and_join(rc_manager *m)
 {
     if (!m->threads_started)
@@ -137,6 +139,8 @@ void rci_threads_stop_and_join(rc_manager *m)
     pthread_join(m->timer_thread, NULL);
     if (m->leader)
         rc_leader_release(m->leader, NULL);
+    rc_manager *self = m;
+    atomic_compare_exchange_strong(&signal_manager, &self, NULL);
     m->threads_started = false;
 }
 
@@ -200,8 +204,6 @@ int rc_manager_run(rc_manager *m, rc_error *err)
     int rc = rc_manager_start(m, err);
     return rc ? rc : rc_manager_wait(m);
 }
-
-static rc_manager *_Atomic signal_manager;
 
 static void on_signal(int sig)
 {

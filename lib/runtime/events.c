@@ -221,7 +221,10 @@ int rc_recorder_event(rc_recorder *r, const rc_object *obj, const char *type, co
     char message[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt ? fmt : "", ap);
+    if (fmt)
+        vsnprintf(message, sizeof message, fmt, ap);
+    else
+        message[0] = '\0';
     va_end(ap);
     return record(r, obj, type, reason, message, err);
 }

@@ -4,6 +4,7 @@
  * resourceVersion, so two candidates racing for it cannot both win. The leader gives up when it could not
  * renew for renewDeadline, and is_leader says false from that instant even before the next step. */
 #include <reconcile/leader.h>
+#include <reconcile/log.h>
 #include <reconcile/values.h>
 
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* runtime.h - internal structures of the controller runtime shared by lib/runtime/*.c: the manager, its
+/* runtime.h - internal structures of the controller runtime shared by the files of lib/runtime: the manager, its
  * shared sources (one informer per resource), controllers with their watches, the wrapping client that
  * gives each controller read-your-own-writes and usage recording, and the per-reconcile context. */
 #ifndef RC_RUNTIME_RUNTIME_H

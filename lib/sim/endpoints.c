@@ -141,7 +141,7 @@ static void sort_addresses(cJSON *arr)
     free(v);
 }
 
-cJSON *rci_endpoints_build(const rc_object *svc, rc_object *const *pods, size_t npods)
+cJSON *rci_sim_endpoints_build(const rc_object *svc, rc_object *const *pods, size_t npods)
 {
     cJSON *ep = cJSON_CreateObject();
     if (!ep)
@@ -156,9 +156,9 @@ cJSON *rci_endpoints_build(const rc_object *svc, rc_object *const *pods, size_t 
     for (size_t i = 0; i < npods; i++) {
         const rc_object *pod = pods[i];
         const char *ip = rc_object_get_str(pod, "status.podIP");
-        if (!ip || !ip[0] || rc_object_deletion_timestamp(pod) || rci_pod_is_terminal(pod) || !selects(svc, pod))
+        if (!ip || !ip[0] || rc_object_deletion_timestamp(pod) || rci_sim_pod_is_terminal(pod) || !selects(svc, pod))
             continue;
-        const char *ready = rci_condition_status(rc_object_at(pod, "status.conditions"), "Ready");
+        const char *ready = rci_sim_condition_status(rc_object_at(pod, "status.conditions"), "Ready");
         bool is_ready = publish_all || (ready && !strcmp(ready, "True"));
         cJSON *s = subset_for(subsets, ports_for(svc, pod));
         const char *member = is_ready ? "addresses" : "notReadyAddresses";
@@ -250,7 +250,7 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     rc_object_list pods;
     rc_object_list_init(&pods);
     rc = rc_ctx_list(ctx, "pods", nsbuf, NULL, &pods, &err);
-    cJSON *want = rc == 0 ? rci_endpoints_build(svc, pods.items, pods.count) : NULL;
+    cJSON *want = rc == 0 ? rci_sim_endpoints_build(svc, pods.items, pods.count) : NULL;
     if (rc == 0 && !want)
         rc = rc_error_set(&err, RC_ENOMEM, "out of memory");
     if (rc == 0)

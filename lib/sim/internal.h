@@ -35,98 +35,99 @@ void rci_sim_unref(rc_sim *sim);
 /* ---- podutil.c ---- */
 /* Sum of the containers' requests (max with each init container), in millicores and bytes. The score_*
  * fields use upstream's non-zero defaults (100m, 200Mi) for containers without requests. */
-typedef struct rci_pod_req {
+typedef struct rci_sim_pod_req {
     int64_t mcpu, mem;
     int64_t score_mcpu, score_mem;
-} rci_pod_req;
-void rci_pod_requests(const rc_object *pod, rci_pod_req *out);
-bool rci_pod_is_terminal(const rc_object *pod);
+} rci_sim_pod_req;
+void rci_sim_pod_requests(const rc_object *pod, rci_sim_pod_req *out);
+bool rci_sim_pod_is_terminal(const rc_object *pod);
 /* Index function: a pod's spec.nodeName (none when unbound). */
-void rci_index_node_name(void *ctx, const rc_object *obj, rc_index_values *out);
+void rci_sim_index_node_name(void *ctx, const rc_object *obj, rc_index_values *out);
 /* Does the toleration node tolerate taint (key, value, effect)? (upstream Toleration.ToleratesTaint) */
-bool rci_toleration_matches(rc_node toleration, const char *key, const char *value, const char *effect);
+bool rci_sim_toleration_matches(rc_node toleration, const char *key, const char *value, const char *effect);
 /* The pod's first toleration of the taint, or a NONE node. */
-rc_node rci_pod_toleration_for(const rc_object *pod, rc_node taint);
+rc_node rci_sim_pod_toleration_for(const rc_object *pod, rc_node taint);
 /* An annotation as whole seconds (>= 0) or def when absent or malformed. */
-int64_t rci_annotation_seconds(const rc_object *o, const char *key, int64_t def);
+int64_t rci_sim_annotation_seconds(const rc_object *o, const char *key, int64_t def);
 /* RFC 3339 time of a node (string) or def when absent or malformed. */
-rc_time rci_node_time(rc_node n, rc_time def);
+rc_time rci_sim_node_time(rc_node n, rc_time def);
 /* The condition `type` in a conditions array, or a NONE node. */
-rc_node rci_condition(rc_node conditions, const char *type);
+rc_node rci_sim_condition(rc_node conditions, const char *type);
 /* The status of condition `type` in a conditions array ("True", "False", "Unknown") or NULL. */
-const char *rci_condition_status(rc_node conditions, const char *type);
+const char *rci_sim_condition_status(rc_node conditions, const char *type);
 /* Sets condition type in the cJSON array conds to status/reason/message; lastTransitionTime (and
  * lastProbeTime null) change only when the status flips. Returns true when anything changed. */
-bool rci_condition_set(cJSON *conds, const char *type, const char *status, const char *reason,
+bool rci_sim_condition_set(cJSON *conds, const char *type, const char *status, const char *reason,
                        const char *message, rc_time now);
 
 /* ---- scheduler.c: node table, predicates, scoring ---- */
-typedef enum rci_fit {
-    RCI_FIT_OK = 0,
-    RCI_FIT_SELECTOR,      /* node(s) didn't match Pod's node affinity/selector */
-    RCI_FIT_UNSCHEDULABLE, /* node(s) were unschedulable */
-    RCI_FIT_TAINT,         /* node(s) had untolerated taint(s) */
-    RCI_FIT_CPU,           /* Insufficient cpu */
-    RCI_FIT_MEMORY,        /* Insufficient memory */
-    RCI_FIT_PODS,          /* Too many pods */
-    RCI_FIT_NREASONS
-} rci_fit;
-const char *rci_fit_reason(rci_fit f);
+typedef enum rci_sim_fit {
+    RCI_SIM_FIT_OK = 0,
+    RCI_SIM_FIT_SELECTOR,      /* node(s) didn't match Pod's node affinity/selector */
+    RCI_SIM_FIT_UNSCHEDULABLE, /* node(s) were unschedulable */
+    RCI_SIM_FIT_TAINT,         /* node(s) had untolerated taint(s) */
+    RCI_SIM_FIT_CPU,           /* Insufficient cpu */
+    RCI_SIM_FIT_MEMORY,        /* Insufficient memory */
+    RCI_SIM_FIT_PODS,          /* Too many pods */
+    RCI_SIM_FIT_NREASONS
+} rci_sim_fit;
+const char *rci_sim_fit_reason(rci_sim_fit f);
 
 /* What the scheduler knows of one node: allocatable from the Node, requested from the pods bound to it. */
-typedef struct rci_sched_node {
+typedef struct rci_sim_sched_node {
     rc_object *node; /* reference */
     const char *name; /* borrowed from node */
     int64_t alloc_mcpu, alloc_mem, alloc_pods;
     int64_t req_mcpu, req_mem, req_pods;
     int64_t score_mcpu, score_mem;
-} rci_sched_node;
+    uint64_t mark; /* the scheduler's refresh pass that last saw the node */
+} rci_sim_sched_node;
 
 /* Fills n from a Node object (takes a reference; the requested amounts are left as they are). */
-void rci_sched_node_set(rci_sched_node *n, rc_object *node);
+void rci_sim_sched_node_set(rci_sim_sched_node *n, rc_object *node);
 /* The predicates, in upstream's order: node affinity/selector, unschedulable, taints, resources. */
-rci_fit rci_sched_filter(const rci_sched_node *n, const rc_object *pod, const rci_pod_req *req);
+rci_sim_fit rci_sim_sched_filter(const rci_sim_sched_node *n, const rc_object *pod, const rci_sim_pod_req *req);
 /* Required node affinity and nodeSelector only (also used by tests and DaemonSet-like checks). */
-bool rci_sched_node_matches(const rc_object *node, const rc_object *pod);
+bool rci_sim_sched_node_matches(const rc_object *node, const rc_object *pod);
 /* Least-allocated score in [0, 100] after placing req on n (higher is better). */
-int64_t rci_sched_score(const rci_sched_node *n, const rci_pod_req *req);
+int64_t rci_sim_sched_score(const rci_sim_sched_node *n, const rci_sim_pod_req *req);
 /* "0/N nodes are available: 1 Insufficient cpu, 2 node(s) ...." from counts per reason; malloc'd. */
-char *rci_sched_message(size_t nnodes, const size_t counts[RCI_FIT_NREASONS]);
+char *rci_sim_sched_message(size_t nnodes, const size_t counts[RCI_SIM_FIT_NREASONS]);
 
 /* ---- kubelet.c: the state machine of a bound pod ---- */
-typedef struct rci_kubelet_config {
+typedef struct rci_sim_kubelet_config {
     rc_duration image_pull;
     rc_duration batch_run;
-} rci_kubelet_config;
+} rci_sim_kubelet_config;
 
-typedef enum rci_kubelet_action {
-    RCI_KUBELET_NONE = 0,     /* nothing to write */
-    RCI_KUBELET_STATUS,       /* write plan.status */
-    RCI_KUBELET_STATUS_DELETE /* write plan.status (if any), then delete the pod with grace 0 */
-} rci_kubelet_action;
+typedef enum rci_sim_kubelet_action {
+    RCI_SIM_KUBELET_NONE = 0,     /* nothing to write */
+    RCI_SIM_KUBELET_STATUS,       /* write plan.status */
+    RCI_SIM_KUBELET_STATUS_DELETE /* write plan.status (if any), then delete the pod with grace 0 */
+} rci_sim_kubelet_action;
 
-typedef struct rci_kubelet_plan {
-    rci_kubelet_action action;
+typedef struct rci_sim_kubelet_plan {
+    rci_sim_kubelet_action action;
     cJSON *status; /* the new status (owned by the plan) or NULL */
     rc_time next;  /* when to look again, RC_TIME_NEVER when nothing is pending */
-} rci_kubelet_plan;
+} rci_sim_kubelet_plan;
 
 /* Computes what the kubelet does for pod at now. pod_ip/host_ip are used when the pod has none yet. */
-int rci_kubelet_plan_pod(const rc_object *pod, const rci_kubelet_config *cfg, rc_time now, const char *pod_ip,
-                         const char *host_ip, rci_kubelet_plan *plan, rc_error *err);
-void rci_kubelet_plan_clear(rci_kubelet_plan *plan);
+int rci_sim_kubelet_plan_pod(const rc_object *pod, const rci_sim_kubelet_config *cfg, rc_time now, const char *pod_ip,
+                         const char *host_ip, rci_sim_kubelet_plan *plan, rc_error *err);
+void rci_sim_kubelet_plan_clear(rci_sim_kubelet_plan *plan);
 /* CrashLoopBackOff delay before restart number restarts + 1: 10 s doubling, capped at 5 min. */
-rc_duration rci_kubelet_backoff(int64_t restarts);
+rc_duration rci_sim_kubelet_backoff(int64_t restarts);
 
 /* ---- endpoints.c ---- */
 /* The Endpoints object (cJSON, caller owns) for service svc over pods (the pods its selector matches in
  * its namespace): ready and not-ready addresses sorted by IP, hostname when the pod's subdomain names the
  * service, ports with target ports resolved. NULL on allocation failure. */
-cJSON *rci_endpoints_build(const rc_object *svc, rc_object *const *pods, size_t npods);
+cJSON *rci_sim_endpoints_build(const rc_object *svc, rc_object *const *pods, size_t npods);
 
 /* ---- dns.c ---- */
 /* The answer for name from the stores of Services and Endpoints: see rc_sim_dns_lookup. */
-int rci_dns_answer(rc_store *services, rc_store *endpoints, const char *name, char ***ips, size_t *n,
+int rci_sim_dns_answer(rc_store *services, rc_store *endpoints, const char *name, char ***ips, size_t *n,
                    rc_error *err);
 
 /* ---- controllers (each takes a reference on sim) ---- */

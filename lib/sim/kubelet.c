@@ -16,7 +16,7 @@
 #define BACKOFF_MAX (300 * RC_SEC)
 #define KILLED_EXIT_CODE 137
 
-rc_duration rci_kubelet_backoff(int64_t restarts)
+rc_duration rci_sim_kubelet_backoff(int64_t restarts)
 {
     rc_duration d = BACKOFF_START;
     for (int64_t i = 0; i < restarts && d < BACKOFF_MAX; i++)
@@ -35,10 +35,10 @@ typedef struct script {
     const char *restart_policy;
 } script;
 
-static void read_script(const rc_object *pod, const rci_kubelet_config *cfg, script *s)
+static void read_script(const rc_object *pod, const rci_sim_kubelet_config *cfg, script *s)
 {
     int64_t pull_default = cfg->image_pull > 0 ? cfg->image_pull / RC_SEC : 0;
-    s->pull = rci_annotation_seconds(pod, RC_SIM_ANN_PULL_SECONDS, pull_default) * RC_SEC;
+    s->pull = rci_sim_annotation_seconds(pod, RC_SIM_ANN_PULL_SECONDS, pull_default) * RC_SEC;
     const char *ip = rc_object_annotation(pod, RC_SIM_ANN_IMAGE_PULL);
     s->pull_fails = ip && !strcmp(ip, "fail");
     const char *ready = rc_object_annotation(pod, RC_SIM_ANN_READY);
@@ -46,9 +46,9 @@ static void read_script(const rc_object *pod, const rci_kubelet_config *cfg, scr
     s->restart_policy = rc_object_get_str(pod, "spec.restartPolicy");
     if (!s->restart_policy)
         s->restart_policy = "Always";
-    int64_t crash = rci_annotation_seconds(pod, RC_SIM_ANN_CRASH_AFTER, -1);
-    int64_t run = rci_annotation_seconds(pod, RC_SIM_ANN_RUN_SECONDS, -1);
-    s->exit_code = (int)rci_annotation_seconds(pod, RC_SIM_ANN_EXIT_CODE, crash >= 0 ? 1 : 0);
+    int64_t crash = rci_sim_annotation_seconds(pod, RC_SIM_ANN_CRASH_AFTER, -1);
+    int64_t run = rci_sim_annotation_seconds(pod, RC_SIM_ANN_RUN_SECONDS, -1);
+    s->exit_code = (int)rci_sim_annotation_seconds(pod, RC_SIM_ANN_EXIT_CODE, crash >= 0 ? 1 : 0);
     if (crash >= 0) {
         s->exit_after = crash * RC_SEC;
         if (s->exit_code == 0)
@@ -60,14 +60,14 @@ static void read_script(const rc_object *pod, const rci_kubelet_config *cfg, scr
     } else {
         s->exit_after = RC_TIME_NEVER;
     }
-    int64_t prestop = rci_annotation_seconds(pod, RC_SIM_ANN_PRESTOP_SECONDS, 0);
+    int64_t prestop = rci_sim_annotation_seconds(pod, RC_SIM_ANN_PRESTOP_SECONDS, 0);
     rc_node cs = rc_object_at(pod, "spec.containers");
     for (size_t i = 0; i < rc_node_len(cs); i++) {
         int64_t sleep = rc_node_int(rc_node_at(rc_node_index(cs, i), "lifecycle.preStop.sleep.seconds"), 0);
         if (sleep > prestop)
             prestop = sleep;
     }
-    s->shutdown = (prestop + rci_annotation_seconds(pod, RC_SIM_ANN_TERMINATE_SECONDS, 0)) * RC_SEC;
+    s->shutdown = (prestop + rci_sim_annotation_seconds(pod, RC_SIM_ANN_TERMINATE_SECONDS, 0)) * RC_SEC;
 }
 
 /* ---- small cJSON helpers ---- */
@@ -107,7 +107,7 @@ static const char *get_str(const cJSON *o, const char *key)
 
 static rc_time get_time(const cJSON *o, const char *key, rc_time def)
 {
-    return rci_node_time(rc_node_from_cjson(cJSON_GetObjectItemCaseSensitive(o, key)), def);
+    return rci_sim_node_time(rc_node_from_cjson(cJSON_GetObjectItemCaseSensitive(o, key)), def);
 }
 
 static void fmt_time(rc_time t, char *buf)
@@ -217,7 +217,7 @@ static void step_container(cJSON *cs, rc_node spec, const script *s, rc_time adm
     if (waiting && wreason && !strcmp(wreason, "CrashLoopBackOff")) {
         const cJSON *last = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cs, "lastState"),
                                                              "terminated");
-        rc_time at = get_time(last, "finishedAt", now) + rci_kubelet_backoff(restarts - 1);
+        rc_time at = get_time(last, "finishedAt", now) + rci_sim_kubelet_backoff(restarts - 1);
         if (now < at) {
             min_time(next, at);
             return;
@@ -255,7 +255,7 @@ static void step_container(cJSON *cs, rc_node spec, const script *s, rc_time adm
                 cJSON *w = set_state(cs, "state", "waiting");
                 char msg[512];
                 char d[RC_TIME_STRLEN];
-                rc_duration_format(rci_kubelet_backoff(restarts), d, sizeof d);
+                rc_duration_format(rci_sim_kubelet_backoff(restarts), d, sizeof d);
                 snprintf(msg, sizeof msg, "back-off %s restarting failed container=%s pod=%s", d,
                          get_str(cs, "name") ? get_str(cs, "name") : "", rc_object_name(pod));
                 if (w) {
@@ -263,7 +263,7 @@ static void step_container(cJSON *cs, rc_node spec, const script *s, rc_time adm
                     cJSON_AddStringToObject(w, "message", msg);
                 }
                 put_num(cs, "restartCount", (double)(restarts + 1));
-                min_time(next, exit_at + rci_kubelet_backoff(restarts));
+                min_time(next, exit_at + rci_sim_kubelet_backoff(restarts));
             } else {
                 terminate(cs, "state", exit_at, s->exit_code, NULL);
             }
@@ -296,17 +296,17 @@ static void aggregate(cJSON *status, size_t ncont, size_t nready, size_t ntermin
     cJSON *conds = arr_member(status, "conditions");
     if (ncont > 0 && nterminated == ncont) {
         put_str(status, "phase", failed ? "Failed" : "Succeeded");
-        rci_condition_set(conds, "ContainersReady", "False", "PodCompleted", NULL, now);
-        rci_condition_set(conds, "Ready", "False", "PodCompleted", NULL, now);
+        rci_sim_condition_set(conds, "ContainersReady", "False", "PodCompleted", NULL, now);
+        rci_sim_condition_set(conds, "Ready", "False", "PodCompleted", NULL, now);
         return;
     }
     put_str(status, "phase", started ? "Running" : "Pending");
     bool ready = nready == ncont;
     char msg[600];
     snprintf(msg, sizeof msg, "containers with unready status: [%s]", unready);
-    rci_condition_set(conds, "ContainersReady", ready ? "True" : "False", ready ? NULL : "ContainersNotReady",
+    rci_sim_condition_set(conds, "ContainersReady", ready ? "True" : "False", ready ? NULL : "ContainersNotReady",
                       ready ? NULL : msg, now);
-    rci_condition_set(conds, "Ready", ready ? "True" : "False", ready ? NULL : "ContainersNotReady",
+    rci_sim_condition_set(conds, "Ready", ready ? "True" : "False", ready ? NULL : "ContainersNotReady",
                       ready ? NULL : msg, now);
 }
 
@@ -332,14 +332,14 @@ static void admit(cJSON *status, const char *pod_ip, const char *host_ip, rc_tim
     }
     put_str(status, "qosClass", "BestEffort");
     cJSON *conds = arr_member(status, "conditions");
-    rci_condition_set(conds, "PodScheduled", "True", NULL, NULL, now);
-    rci_condition_set(conds, "Initialized", "True", NULL, NULL, now);
+    rci_sim_condition_set(conds, "PodScheduled", "True", NULL, NULL, now);
+    rci_sim_condition_set(conds, "Initialized", "True", NULL, NULL, now);
 }
 
 /* Graceful termination: preStop, TERM, KILL at the end of the grace period, terminal phase, removal. */
-static void shut_down(const rc_object *pod, const script *s, cJSON *status, rc_time now, rci_kubelet_plan *plan)
+static void shut_down(const rc_object *pod, const script *s, cJSON *status, rc_time now, rci_sim_kubelet_plan *plan)
 {
-    rc_time deadline = rci_node_time(rc_object_at(pod, "metadata.deletionTimestamp"), now);
+    rc_time deadline = rci_sim_node_time(rc_object_at(pod, "metadata.deletionTimestamp"), now);
     int64_t grace = rc_object_get_int(pod, "metadata.deletionGracePeriodSeconds", 0);
     rc_time begun = deadline - grace * RC_SEC;
     rc_time done = begun + s->shutdown;
@@ -365,18 +365,18 @@ static void shut_down(const rc_object *pod, const script *s, cJSON *status, rc_t
         terminate(cs, "state", done, code, NULL);
     }
     aggregate(status, 1, 0, 1, failed, true, "", now);
-    plan->action = RCI_KUBELET_STATUS_DELETE;
+    plan->action = RCI_SIM_KUBELET_STATUS_DELETE;
 }
 
-int rci_kubelet_plan_pod(const rc_object *pod, const rci_kubelet_config *cfg, rc_time now, const char *pod_ip,
-                         const char *host_ip, rci_kubelet_plan *plan, rc_error *err)
+int rci_sim_kubelet_plan_pod(const rc_object *pod, const rci_sim_kubelet_config *cfg, rc_time now, const char *pod_ip,
+                         const char *host_ip, rci_sim_kubelet_plan *plan, rc_error *err)
 {
     memset(plan, 0, sizeof *plan);
     plan->next = RC_TIME_NEVER;
     bool deleting = rc_object_deletion_timestamp(pod) != NULL;
-    if (rci_pod_is_terminal(pod)) {
+    if (rci_sim_pod_is_terminal(pod)) {
         if (deleting)
-            plan->action = RCI_KUBELET_STATUS_DELETE;
+            plan->action = RCI_SIM_KUBELET_STATUS_DELETE;
         return 0;
     }
     script s;
@@ -387,7 +387,7 @@ int rci_kubelet_plan_pod(const rc_object *pod, const rci_kubelet_config *cfg, rc
         cJSON_Delete(status);
         return rc_error_set(err, RC_ENOMEM, "out of memory");
     }
-    rc_time admitted = rci_node_time(rc_object_at(pod, "status.startTime"), RC_TIME_NEVER);
+    rc_time admitted = rci_sim_node_time(rc_object_at(pod, "status.startTime"), RC_TIME_NEVER);
     if (admitted == RC_TIME_NEVER) {
         admit(status, pod_ip, host_ip, now);
         admitted = now;
@@ -427,7 +427,7 @@ int rci_kubelet_plan_pod(const rc_object *pod, const rci_kubelet_config *cfg, rc
         if (nterm == rc_node_len(specs) && nterm > 0)
             plan->next = RC_TIME_NEVER;
     }
-    if (plan->action == RCI_KUBELET_NONE) {
+    if (plan->action == RCI_SIM_KUBELET_NONE) {
         cJSON *before = rc_node_to_cjson(old);
         bool same = before && cJSON_Compare(status, before, true);
         cJSON_Delete(before);
@@ -435,13 +435,13 @@ int rci_kubelet_plan_pod(const rc_object *pod, const rci_kubelet_config *cfg, rc
             cJSON_Delete(status);
             return 0;
         }
-        plan->action = RCI_KUBELET_STATUS;
+        plan->action = RCI_SIM_KUBELET_STATUS;
     }
     plan->status = status;
     return 0;
 }
 
-void rci_kubelet_plan_clear(rci_kubelet_plan *plan)
+void rci_sim_kubelet_plan_clear(rci_sim_kubelet_plan *plan)
 {
     cJSON_Delete(plan->status);
     plan->status = NULL;

@@ -137,7 +137,7 @@ static const char *internal_ip(const rc_object *node)
 
 static bool node_ready(const rc_object *node)
 {
-    const char *s = rci_condition_status(rc_object_at(node, "status.conditions"), "Ready");
+    const char *s = rci_sim_condition_status(rc_object_at(node, "status.conditions"), "Ready");
     return s && !strcmp(s, "True");
 }
 
@@ -169,7 +169,7 @@ static bool readiness_changed(void *ctx, rc_change_type type, const rc_object *o
     return type == RC_CHANGE_UPDATE && old && node_ready(old) != node_ready(obj);
 }
 
-static int write_status(rc_reconcile_ctx *ctx, const rc_object *pod, rci_kubelet_plan *plan, rc_error *err)
+static int write_status(rc_reconcile_ctx *ctx, const rc_object *pod, rci_sim_kubelet_plan *plan, rc_error *err)
 {
     rc_object *draft = rc_object_copy(pod);
     if (!draft)
@@ -215,22 +215,22 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
         goto out;
     char ip[20] = "";
     bool admitted = rc_node_exists(rc_object_at(pod, "status.startTime"));
-    if (!admitted && !rci_pod_is_terminal(pod)) {
+    if (!admitted && !rci_sim_pod_is_terminal(pod)) {
         pthread_mutex_lock(&k->lock);
         bool ok = lease_ip(k, node, rc_object_uid(pod), ip, sizeof ip);
         pthread_mutex_unlock(&k->lock);
         if (!ok)
             rc_ctx_log(ctx, RC_LOG_WARN, "no free address in the pod CIDR of node %s", node_name);
     }
-    rci_kubelet_config cfg = {k->sim->image_pull, k->sim->batch_run};
+    rci_sim_kubelet_config cfg = {k->sim->image_pull, k->sim->batch_run};
     rc_time now = rc_ctx_now(ctx);
-    rci_kubelet_plan plan;
-    rc = rci_kubelet_plan_pod(pod, &cfg, now, ip[0] ? ip : NULL, internal_ip(node), &plan, &err);
+    rci_sim_kubelet_plan plan;
+    rc = rci_sim_kubelet_plan_pod(pod, &cfg, now, ip[0] ? ip : NULL, internal_ip(node), &plan, &err);
     if (rc == 0 && plan.status)
         rc = write_status(ctx, pod, &plan, &err);
-    if (rc == 0 && plan.action == RCI_KUBELET_STATUS_DELETE)
+    if (rc == 0 && plan.action == RCI_SIM_KUBELET_STATUS_DELETE)
         rc = remove_pod(ctx, pod, &err);
-    rci_kubelet_plan_clear(&plan);
+    rci_sim_kubelet_plan_clear(&plan);
     if (rc == RC_ENOTFOUND) {
         rc_error_clear(&err);
     } else if (rc != 0) {
@@ -251,7 +251,7 @@ static int setup(void *self, rc_builder *b, rc_error *err)
     rc_watch_options readiness = {.filter = readiness_changed};
     int rc = rc_builder_for(b, "pods", &bound, err);
     if (rc == 0)
-        rc = rc_builder_index(b, "pods", RCI_SIM_NODE_INDEX, rci_index_node_name, NULL, err);
+        rc = rc_builder_index(b, "pods", RCI_SIM_NODE_INDEX, rci_sim_index_node_name, NULL, err);
     if (rc == 0)
         rc = rc_builder_watches(b, "nodes", node_pods, k, &readiness, err);
     return rc;

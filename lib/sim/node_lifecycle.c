@@ -16,7 +16,7 @@ typedef struct lifecycle {
 
 static const char *wanted_taint(const rc_object *node)
 {
-    const char *ready = rci_condition_status(rc_object_at(node, "status.conditions"), "Ready");
+    const char *ready = rci_sim_condition_status(rc_object_at(node, "status.conditions"), "Ready");
     if (!ready || !strcmp(ready, "Unknown"))
         return RCI_SIM_TAINT_UNREACHABLE;
     return strcmp(ready, "True") ? RCI_SIM_TAINT_NOT_READY : NULL;
@@ -104,14 +104,14 @@ static rc_time eviction_time(const rc_object *node, const rc_object *pod, rc_tim
         const char *effect = rc_node_str(rc_node_get(t, "effect"));
         if (!effect || strcmp(effect, "NoExecute"))
             continue;
-        rc_node tol = rci_pod_toleration_for(pod, t);
+        rc_node tol = rci_sim_pod_toleration_for(pod, t);
         if (!rc_node_exists(tol))
             return now;
         rc_node secs = rc_node_get(tol, "tolerationSeconds");
         if (!rc_node_exists(secs))
             continue;
         int64_t s = rc_node_int(secs, 0);
-        rc_time at = rci_node_time(rc_node_get(t, "timeAdded"), now) + (s > 0 ? s : 0) * RC_SEC;
+        rc_time at = rci_sim_node_time(rc_node_get(t, "timeAdded"), now) + (s > 0 ? s : 0) * RC_SEC;
         if (at < when)
             when = at;
     }
@@ -170,7 +170,7 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     rc_time now = rc_ctx_now(ctx), next = RC_TIME_NEVER;
     for (size_t i = 0; i < pods.count; i++) {
         rc_object *pod = pods.items[i];
-        if (rc_object_deletion_timestamp(pod) || rci_pod_is_terminal(pod))
+        if (rc_object_deletion_timestamp(pod) || rci_sim_pod_is_terminal(pod))
             continue;
         rc_time at = eviction_time(node, pod, now);
         if (at > now) {
@@ -218,7 +218,7 @@ static int setup(void *self, rc_builder *b, rc_error *err)
     if (rc == 0)
         rc = rc_builder_watches(b, "pods", pod_node, self, &bound, err);
     if (rc == 0)
-        rc = rc_builder_index(b, "pods", RCI_SIM_NODE_INDEX, rci_index_node_name, NULL, err);
+        rc = rc_builder_index(b, "pods", RCI_SIM_NODE_INDEX, rci_sim_index_node_name, NULL, err);
     return rc;
 }
 

@@ -46,9 +46,9 @@ static void add_address(cJSON *addrs, const char *type, const char *address)
 
 static cJSON *node_json(const rc_sim_node_spec *spec, size_t index, const char *cidr, rc_time now)
 {
-    char ts[RC_TIME_STRLEN], ip[20];
+    char ts[RC_TIME_STRLEN], ip[32];
     rc_time_format(now, ts, sizeof ts);
-    snprintf(ip, sizeof ip, "192.168.%zu.%zu", 1 + index / 250, 1 + index % 250);
+    snprintf(ip, sizeof ip, "172.18.%u.%u", (unsigned)(index / 250 % 256), (unsigned)(2 + index % 250));
     cJSON *n = cJSON_CreateObject();
     cJSON_AddStringToObject(n, "apiVersion", "v1");
     cJSON_AddStringToObject(n, "kind", "Node");
@@ -185,7 +185,7 @@ static bool set_ready(void *arg, cJSON *node)
 {
     const ready_arg *r = arg;
     cJSON *conds = member(member(node, "status", false), "conditions", true);
-    return rci_condition_set(conds, "Ready", r->ready ? "True" : "False",
+    return rci_sim_condition_set(conds, "Ready", r->ready ? "True" : "False",
                              r->ready ? "KubeletReady" : "KubeletNotReady",
                              r->ready ? "kubelet is posting ready status" : "kubelet stopped posting node status",
                              r->now);

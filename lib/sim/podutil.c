@@ -26,7 +26,7 @@ static int64_t max64(int64_t a, int64_t b)
     return a > b ? a : b;
 }
 
-void rci_pod_requests(const rc_object *pod, rci_pod_req *out)
+void rci_sim_pod_requests(const rc_object *pod, rci_sim_pod_req *out)
 {
     memset(out, 0, sizeof *out);
     rc_node cs = rc_object_at(pod, "spec.containers");
@@ -47,13 +47,13 @@ void rci_pod_requests(const rc_object *pod, rci_pod_req *out)
     }
 }
 
-bool rci_pod_is_terminal(const rc_object *pod)
+bool rci_sim_pod_is_terminal(const rc_object *pod)
 {
     const char *phase = rc_object_get_str(pod, "status.phase");
     return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
 }
 
-void rci_index_node_name(void *ctx, const rc_object *obj, rc_index_values *out)
+void rci_sim_index_node_name(void *ctx, const rc_object *obj, rc_index_values *out)
 {
     (void)ctx;
     const char *node = rc_object_get_str(obj, "spec.nodeName");
@@ -67,7 +67,7 @@ static const char *str_or_empty(rc_node n, const char *key)
     return s ? s : "";
 }
 
-bool rci_toleration_matches(rc_node t, const char *key, const char *value, const char *effect)
+bool rci_sim_toleration_matches(rc_node t, const char *key, const char *value, const char *effect)
 {
     const char *teffect = str_or_empty(t, "effect");
     if (teffect[0] && strcmp(teffect, effect))
@@ -83,21 +83,21 @@ bool rci_toleration_matches(rc_node t, const char *key, const char *value, const
     return !strcmp(str_or_empty(t, "value"), value ? value : ""); /* "" or "Equal" */
 }
 
-rc_node rci_pod_toleration_for(const rc_object *pod, rc_node taint)
+rc_node rci_sim_pod_toleration_for(const rc_object *pod, rc_node taint)
 {
     const char *key = str_or_empty(taint, "key"), *value = str_or_empty(taint, "value");
     const char *effect = str_or_empty(taint, "effect");
     rc_node tols = rc_object_at(pod, "spec.tolerations");
     for (size_t i = 0; i < rc_node_len(tols); i++) {
         rc_node t = rc_node_index(tols, i);
-        if (rci_toleration_matches(t, key, value, effect))
+        if (rci_sim_toleration_matches(t, key, value, effect))
             return t;
     }
     rc_node none = {0};
     return none;
 }
 
-int64_t rci_annotation_seconds(const rc_object *o, const char *key, int64_t def)
+int64_t rci_sim_annotation_seconds(const rc_object *o, const char *key, int64_t def)
 {
     const char *v = rc_object_annotation(o, key);
     if (!v || !v[0])
@@ -107,14 +107,14 @@ int64_t rci_annotation_seconds(const rc_object *o, const char *key, int64_t def)
     return *end || x < 0 || x > 100000000 ? def : (int64_t)x;
 }
 
-rc_time rci_node_time(rc_node n, rc_time def)
+rc_time rci_sim_node_time(rc_node n, rc_time def)
 {
     const char *s = rc_node_str(n);
     rc_time t;
     return s && rc_time_parse(s, &t, NULL) == 0 ? t : def;
 }
 
-rc_node rci_condition(rc_node conds, const char *type)
+rc_node rci_sim_condition(rc_node conds, const char *type)
 {
     for (size_t i = 0; i < rc_node_len(conds); i++) {
         rc_node c = rc_node_index(conds, i);
@@ -126,9 +126,9 @@ rc_node rci_condition(rc_node conds, const char *type)
     return none;
 }
 
-const char *rci_condition_status(rc_node conds, const char *type)
+const char *rci_sim_condition_status(rc_node conds, const char *type)
 {
-    return rc_node_str(rc_node_get(rci_condition(conds, type), "status"));
+    return rc_node_str(rc_node_get(rci_sim_condition(conds, type), "status"));
 }
 
 static bool set_str(cJSON *obj, const char *key, const char *value)
@@ -147,7 +147,7 @@ static bool set_str(cJSON *obj, const char *key, const char *value)
     return true;
 }
 
-bool rci_condition_set(cJSON *conds, const char *type, const char *status, const char *reason,
+bool rci_sim_condition_set(cJSON *conds, const char *type, const char *status, const char *reason,
                        const char *message, rc_time now)
 {
     cJSON *c;

@@ -12,19 +12,19 @@
 
 #include "util/strbuf.h"
 
-static const char *const fit_reasons[RCI_FIT_NREASONS] = {
-    [RCI_FIT_OK] = "",
-    [RCI_FIT_SELECTOR] = "node(s) didn't match Pod's node affinity/selector",
-    [RCI_FIT_UNSCHEDULABLE] = "node(s) were unschedulable",
-    [RCI_FIT_TAINT] = "node(s) had untolerated taint(s)",
-    [RCI_FIT_CPU] = "Insufficient cpu",
-    [RCI_FIT_MEMORY] = "Insufficient memory",
-    [RCI_FIT_PODS] = "Too many pods",
+static const char *const fit_reasons[RCI_SIM_FIT_NREASONS] = {
+    [RCI_SIM_FIT_OK] = "",
+    [RCI_SIM_FIT_SELECTOR] = "node(s) didn't match Pod's node affinity/selector",
+    [RCI_SIM_FIT_UNSCHEDULABLE] = "node(s) were unschedulable",
+    [RCI_SIM_FIT_TAINT] = "node(s) had untolerated taint(s)",
+    [RCI_SIM_FIT_CPU] = "Insufficient cpu",
+    [RCI_SIM_FIT_MEMORY] = "Insufficient memory",
+    [RCI_SIM_FIT_PODS] = "Too many pods",
 };
 
-const char *rci_fit_reason(rci_fit f)
+const char *rci_sim_fit_reason(rci_sim_fit f)
 {
-    return f >= 0 && f < RCI_FIT_NREASONS ? fit_reasons[f] : "";
+    return f >= 0 && f < RCI_SIM_FIT_NREASONS ? fit_reasons[f] : "";
 }
 
 static int64_t quantity_at(const rc_object *o, const char *path, bool milli)
@@ -36,7 +36,7 @@ static int64_t quantity_at(const rc_object *o, const char *path, bool milli)
     return milli ? rc_quantity_milli_value(q) : rc_quantity_value(q);
 }
 
-void rci_sched_node_set(rci_sched_node *n, rc_object *node)
+void rci_sim_sched_node_set(rci_sim_sched_node *n, rc_object *node)
 {
     rc_object_ref(node);
     rc_object_unref(n->node);
@@ -119,7 +119,7 @@ static bool term_matches(const rc_object *node, rc_node term)
     return true;
 }
 
-bool rci_sched_node_matches(const rc_object *node, const rc_object *pod)
+bool rci_sim_sched_node_matches(const rc_object *node, const rc_object *pod)
 {
     rc_node sel = rc_object_at(pod, "spec.nodeSelector");
     for (size_t i = 0; i < rc_node_len(sel); i++) {
@@ -144,7 +144,7 @@ static bool tolerates_unschedulable(const rc_object *pod)
 {
     rc_node tols = rc_object_at(pod, "spec.tolerations");
     for (size_t i = 0; i < rc_node_len(tols); i++)
-        if (rci_toleration_matches(rc_node_index(tols, i), RCI_SIM_TAINT_UNSCHEDULABLE, "", "NoSchedule"))
+        if (rci_sim_toleration_matches(rc_node_index(tols, i), RCI_SIM_TAINT_UNSCHEDULABLE, "", "NoSchedule"))
             return true;
     return false;
 }
@@ -157,27 +157,27 @@ static bool taints_tolerated(const rc_object *node, const rc_object *pod)
         const char *effect = rc_node_str(rc_node_get(t, "effect"));
         if (!effect || !strcmp(effect, "PreferNoSchedule"))
             continue;
-        if (!rc_node_exists(rci_pod_toleration_for(pod, t)))
+        if (!rc_node_exists(rci_sim_pod_toleration_for(pod, t)))
             return false;
     }
     return true;
 }
 
-rci_fit rci_sched_filter(const rci_sched_node *n, const rc_object *pod, const rci_pod_req *req)
+rci_sim_fit rci_sim_sched_filter(const rci_sim_sched_node *n, const rc_object *pod, const rci_sim_pod_req *req)
 {
-    if (!rci_sched_node_matches(n->node, pod))
-        return RCI_FIT_SELECTOR;
+    if (!rci_sim_sched_node_matches(n->node, pod))
+        return RCI_SIM_FIT_SELECTOR;
     if (rc_object_get_bool(n->node, "spec.unschedulable", false) && !tolerates_unschedulable(pod))
-        return RCI_FIT_UNSCHEDULABLE;
+        return RCI_SIM_FIT_UNSCHEDULABLE;
     if (!taints_tolerated(n->node, pod))
-        return RCI_FIT_TAINT;
+        return RCI_SIM_FIT_TAINT;
     if (n->req_pods + 1 > n->alloc_pods)
-        return RCI_FIT_PODS;
+        return RCI_SIM_FIT_PODS;
     if (req->mcpu > 0 && req->mcpu > n->alloc_mcpu - n->req_mcpu)
-        return RCI_FIT_CPU;
+        return RCI_SIM_FIT_CPU;
     if (req->mem > 0 && req->mem > n->alloc_mem - n->req_mem)
-        return RCI_FIT_MEMORY;
-    return RCI_FIT_OK;
+        return RCI_SIM_FIT_MEMORY;
+    return RCI_SIM_FIT_OK;
 }
 
 static int64_t least_allocated(int64_t requested, int64_t capacity)
@@ -187,7 +187,7 @@ static int64_t least_allocated(int64_t requested, int64_t capacity)
     return (capacity - requested) * 100 / capacity;
 }
 
-int64_t rci_sched_score(const rci_sched_node *n, const rci_pod_req *req)
+int64_t rci_sim_sched_score(const rci_sim_sched_node *n, const rci_sim_pod_req *req)
 {
     return (least_allocated(n->score_mcpu + req->score_mcpu, n->alloc_mcpu) +
             least_allocated(n->score_mem + req->score_mem, n->alloc_mem)) /
@@ -199,11 +199,11 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-char *rci_sched_message(size_t nnodes, const size_t counts[RCI_FIT_NREASONS])
+char *rci_sim_sched_message(size_t nnodes, const size_t counts[RCI_SIM_FIT_NREASONS])
 {
-    char *parts[RCI_FIT_NREASONS];
+    char *parts[RCI_SIM_FIT_NREASONS];
     size_t np = 0;
-    for (int f = 1; f < RCI_FIT_NREASONS; f++)
+    for (int f = 1; f < RCI_SIM_FIT_NREASONS; f++)
         if (counts[f] && (parts[np] = rci_asprintf("%zu %s", counts[f], fit_reasons[f])))
             np++;
     qsort(parts, np, sizeof *parts, cmp_str); /* upstream sorts the reasons as strings */

@@ -14,13 +14,16 @@
 typedef struct accounted {
     char *key;
     char *node;
-    rci_pod_req req;
+    rci_sim_pod_req req;
+    bool assumed; /* bound by us, not yet seen bound in the cache */
 } accounted;
 
 typedef struct scheduler {
     rc_sim *sim;
+    rc_store *node_cache; /* the manager's (borrowed) */
+    uint64_t pass;        /* refresh pass counter */
     pthread_mutex_t lock;
-    rci_sched_node *nodes; /* sorted by name */
+    rci_sim_sched_node *nodes; /* sorted by name */
     size_t nnodes, cap;
     rci_map pods;          /* pod key -> accounted: pods counted on a node */
     rci_map unschedulable; /* pod key (owned) -> itself: pods waiting for the cluster to change */
@@ -47,23 +50,26 @@ static size_t node_pos(const scheduler *s, const char *name, bool *found)
     return lo;
 }
 
-static rci_sched_node *node_get(scheduler *s, const char *name)
+static rci_sim_sched_node *node_get(scheduler *s, const char *name)
 {
     bool found;
     size_t i = node_pos(s, name, &found);
     return found ? &s->nodes[i] : NULL;
 }
 
-static void node_upsert(scheduler *s, rc_object *node)
+/* The node's entry, added or refreshed; NULL when memory runs out. */
+static rci_sim_sched_node *node_upsert(scheduler *s, rc_object *node)
 {
     bool found;
     size_t i = node_pos(s, rc_object_name(node), &found);
+    if (found && s->nodes[i].node == node)
+        return &s->nodes[i];
     if (!found) {
         if (s->nnodes == s->cap) {
             size_t cap = s->cap ? s->cap * 2 : 16;
-            rci_sched_node *n = realloc(s->nodes, cap * sizeof *n);
+            rci_sim_sched_node *n = realloc(s->nodes, cap * sizeof *n);
             if (!n)
-                return;
+                return NULL;
             s->nodes = n;
             s->cap = cap;
         }
@@ -71,25 +77,40 @@ static void node_upsert(scheduler *s, rc_object *node)
         memset(&s->nodes[i], 0, sizeof s->nodes[i]);
         s->nnodes++;
     }
-    rci_sched_node_set(&s->nodes[i], node);
+    rci_sim_sched_node_set(&s->nodes[i], node);
+    return &s->nodes[i];
 }
 
-static void node_remove(scheduler *s, const char *name)
+static bool refresh_node(void *ctx, rc_object *node)
 {
-    bool found;
-    size_t i = node_pos(s, name, &found);
-    if (!found)
-        return;
-    rc_object_unref(s->nodes[i].node);
-    memmove(&s->nodes[i], &s->nodes[i + 1], (s->nnodes - i - 1) * sizeof *s->nodes);
-    s->nnodes--;
+    scheduler *s = ctx;
+    rci_sim_sched_node *n = node_upsert(s, node);
+    if (n)
+        n->mark = s->pass;
+    return true;
+}
+
+/* Brings the table in line with the node cache (cheap when nothing changed: a pointer compare per node).
+ * Called with the lock held. */
+static void refresh_nodes(scheduler *s)
+{
+    s->pass++;
+    rc_store_foreach(s->node_cache, refresh_node, s);
+    size_t kept = 0;
+    for (size_t i = 0; i < s->nnodes; i++) {
+        if (s->nodes[i].mark == s->pass)
+            s->nodes[kept++] = s->nodes[i];
+        else
+            rc_object_unref(s->nodes[i].node);
+    }
+    s->nnodes = kept;
 }
 
 /* ---- accounting of bound pods ---- */
 
-static void charge(scheduler *s, const char *node, const rci_pod_req *r, int sign)
+static void charge(scheduler *s, const char *node, const rci_sim_pod_req *r, int sign)
 {
-    rci_sched_node *n = node_get(s, node);
+    rci_sim_sched_node *n = node_get(s, node);
     if (!n)
         return;
     n->req_mcpu += sign * r->mcpu;
@@ -110,13 +131,14 @@ static void uncount(scheduler *s, const char *key)
     free(a);
 }
 
-/* Counts pod on node (replacing what was counted for it). Returns true when the pod was not counted on
- * that node before. */
-static bool count(scheduler *s, const char *key, const char *node, const rci_pod_req *req)
+/* Counts pod on node (replacing what was counted for it); assumed: we just bound it. */
+static void count(scheduler *s, const char *key, const char *node, const rci_sim_pod_req *req, bool assumed)
 {
     accounted *a = rci_map_get(&s->pods, key);
-    if (a && !strcmp(a->node, node))
-        return false;
+    if (a && !strcmp(a->node, node)) {
+        a->assumed &= assumed;
+        return;
+    }
     uncount(s, key);
     a = calloc(1, sizeof *a);
     if (!a || !(a->key = strdup(key)) || !(a->node = strdup(node)) || rci_map_put(&s->pods, a->key, a, NULL)) {
@@ -125,11 +147,11 @@ static bool count(scheduler *s, const char *key, const char *node, const rci_pod
             free(a->node);
         }
         free(a);
-        return false;
+        return;
     }
     a->req = *req;
+    a->assumed = assumed;
     charge(s, node, req, 1);
-    return true;
 }
 
 static void mark_unschedulable(scheduler *s, const char *key, bool on)
@@ -143,33 +165,25 @@ static void mark_unschedulable(scheduler *s, const char *key, bool on)
     }
 }
 
-static void on_node(void *ctx, rc_change_type type, const rc_object *old, const rc_object *obj)
-{
-    (void)old;
-    scheduler *s = ctx;
-    pthread_mutex_lock(&s->lock);
-    if (type == RC_CHANGE_DELETE)
-        node_remove(s, rc_object_name(obj));
-    else
-        node_upsert(s, (rc_object *)obj);
-    pthread_mutex_unlock(&s->lock);
-}
-
 static void on_pod(void *ctx, rc_change_type type, const rc_object *old, const rc_object *obj)
 {
     (void)old;
     scheduler *s = ctx;
     const char *node = rc_object_get_str(obj, "spec.nodeName");
+    const char *key = rc_object_key(obj);
     pthread_mutex_lock(&s->lock);
-    if (type == RC_CHANGE_DELETE || !node || !node[0] || rci_pod_is_terminal(obj)) {
-        uncount(s, rc_object_key(obj));
-        if (type == RC_CHANGE_DELETE)
-            mark_unschedulable(s, rc_object_key(obj), false);
+    if (type == RC_CHANGE_DELETE || rci_sim_pod_is_terminal(obj)) {
+        uncount(s, key);
+        mark_unschedulable(s, key, false);
+    } else if (node && node[0]) {
+        rci_sim_pod_req req;
+        rci_sim_pod_requests(obj, &req);
+        count(s, key, node, &req, false);
+        mark_unschedulable(s, key, false);
     } else {
-        rci_pod_req req;
-        rci_pod_requests(obj, &req);
-        count(s, rc_object_key(obj), node, &req);
-        mark_unschedulable(s, rc_object_key(obj), false);
+        accounted *a = rci_map_get(&s->pods, key);
+        if (a && !a->assumed) /* an unbound version older than our binding leaves the assumption alone */
+            uncount(s, key);
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -193,14 +207,14 @@ static bool frees_room(void *ctx, rc_change_type type, const rc_object *old, con
     const char *node = rc_object_get_str(obj, "spec.nodeName");
     if (!node || !node[0])
         return false;
-    return type == RC_CHANGE_DELETE || (old && !rci_pod_is_terminal(old) && rci_pod_is_terminal(obj));
+    return type == RC_CHANGE_DELETE || (old && !rci_sim_pod_is_terminal(old) && rci_sim_pod_is_terminal(obj));
 }
 
 static bool wants_scheduling(const scheduler *s, const rc_object *pod)
 {
     const char *node = rc_object_get_str(pod, "spec.nodeName");
     const char *name = rc_object_get_str(pod, "spec.schedulerName");
-    return (!node || !node[0]) && !rc_object_deletion_timestamp(pod) && !rci_pod_is_terminal(pod) &&
+    return (!node || !node[0]) && !rc_object_deletion_timestamp(pod) && !rci_sim_pod_is_terminal(pod) &&
            (!name || !name[0] || !strcmp(name, s->sim->scheduler_name));
 }
 
@@ -236,26 +250,26 @@ static bool claims_bound(rc_reconcile_ctx *ctx, const rc_object *pod, char *why,
 }
 
 /* Picks the best node; NULL with *msg (malloc'd) when none fits. Called with the lock held. */
-static const char *pick_node(scheduler *s, const rc_object *pod, const rci_pod_req *req, char **msg)
+static const char *pick_node(scheduler *s, const rc_object *pod, const rci_sim_pod_req *req, char **msg)
 {
-    size_t counts[RCI_FIT_NREASONS] = {0};
-    const rci_sched_node *best = NULL;
+    size_t counts[RCI_SIM_FIT_NREASONS] = {0};
+    const rci_sim_sched_node *best = NULL;
     int64_t best_score = -1;
     for (size_t i = 0; i < s->nnodes; i++) {
-        const rci_sched_node *n = &s->nodes[i];
-        rci_fit f = rci_sched_filter(n, pod, req);
-        if (f != RCI_FIT_OK) {
+        const rci_sim_sched_node *n = &s->nodes[i];
+        rci_sim_fit f = rci_sim_sched_filter(n, pod, req);
+        if (f != RCI_SIM_FIT_OK) {
             counts[f]++;
             continue;
         }
-        int64_t score = rci_sched_score(n, req);
+        int64_t score = rci_sim_sched_score(n, req);
         if (score > best_score) {
             best = n;
             best_score = score;
         }
     }
     if (!best)
-        *msg = rci_sched_message(s->nnodes, counts);
+        *msg = rci_sim_sched_message(s->nnodes, counts);
     return best ? best->name : NULL;
 }
 
@@ -280,7 +294,7 @@ static int set_unschedulable(void *arg, rc_object *draft, rc_error *err)
     }
     if (!conds)
         return rc_error_set(err, RC_ENOMEM, "out of memory");
-    rci_condition_set(conds, "PodScheduled", "False", "Unschedulable", u->message, u->now);
+    rci_sim_condition_set(conds, "PodScheduled", "False", "Unschedulable", u->message, u->now);
     if (!cJSON_GetObjectItemCaseSensitive(status, "phase"))
         cJSON_AddStringToObject(status, "phase", "Pending");
     return 0;
@@ -332,22 +346,25 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     rc_result res = rc_result_done();
     if (!wants_scheduling(s, pod))
         goto out;
-    rci_pod_req req;
-    rci_pod_requests(pod, &req);
+    rci_sim_pod_req req;
+    rci_sim_pod_requests(pod, &req);
     char why[256];
     char *msg = NULL;
     const char *node = NULL;
     char *chosen = NULL;
     if (!claims_bound(ctx, pod, why, sizeof why)) {
+        pthread_mutex_lock(&s->lock);
+        refresh_nodes(s);
         msg = rci_asprintf("0/%zu nodes are available: %s.", s->nnodes, why);
+        pthread_mutex_unlock(&s->lock);
     } else {
         pthread_mutex_lock(&s->lock);
+        refresh_nodes(s);
         node = pick_node(s, pod, &req, &msg);
         if (node) {
             chosen = strdup(node);
-            count(s, key, node, &req); /* assume it, as upstream's scheduler cache does */
+            count(s, key, node, &req, true); /* assume it, as upstream's scheduler cache does */
         }
-        mark_unschedulable(s, key, !node);
         pthread_mutex_unlock(&s->lock);
     }
     if (chosen) {
@@ -361,7 +378,7 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
         pthread_mutex_lock(&s->lock);
         mark_unschedulable(s, key, true);
         pthread_mutex_unlock(&s->lock);
-        rc_node cond = rci_condition(rc_object_at(pod, "status.conditions"), "PodScheduled");
+        rc_node cond = rci_sim_condition(rc_object_at(pod, "status.conditions"), "PodScheduled");
         const char *cur = rc_node_str(rc_node_get(cond, "status"));
         const char *cur_msg = rc_node_str(rc_node_get(cond, "message"));
         if (!cur || strcmp(cur, "False") || !cur_msg || strcmp(cur_msg, msg)) {
@@ -430,10 +447,13 @@ int rci_sim_add_scheduler(rc_sim *sim, rc_error *err)
     pthread_mutex_init(&s->lock, NULL);
     rci_map_init(&s->pods);
     rci_map_init(&s->unschedulable);
-    /* The manager owns s from here (destroying it if adding fails), so the change hooks come after. */
+    s->node_cache = rc_manager_cache(sim->mgr, "nodes", err);
+    if (!s->node_cache) {
+        destroy(s);
+        return err && err->code ? err->code : RC_EINTERNAL;
+    }
+    /* The manager owns s from here (destroying it if adding fails), so the change hook comes after. */
     int rc = rc_manager_add_controller(sim->mgr, &scheduler_ops, s, NULL, err);
-    if (rc == 0)
-        rc = rc_manager_on_change(sim->mgr, "nodes", on_node, s, err);
     if (rc == 0)
         rc = rc_manager_on_change(sim->mgr, "pods", on_pod, s, err);
     return rc;

@@ -1,6 +1,6 @@
 /* item.h - the interned key record shared by the workqueue's parts: one per distinct key, found through
- * the queue's hash map, linked into a ready list (or the idle list), placed in the delay heap or the
- * in-flight set. Every field is guarded by the queue lock. */
+ * the queue's key table, linked into a ready list (or the idle list, or the free list once recycled),
+ * placed in the delay heap or the in-flight set. Every field is guarded by the queue lock. */
 #ifndef RC_WORKQUEUE_ITEM_H
 #define RC_WORKQUEUE_ITEM_H
 
@@ -19,13 +19,14 @@ enum {
 #define RCI_WQ_NOT_IN_HEAP UINT32_MAX
 
 typedef struct rci_wq_item {
-    struct rci_wq_item *prev, *next; /* ready list or idle list */
+    struct rci_wq_item *prev, *next; /* ready list, idle list or free list */
     rc_time ready_at;                /* delay heap: when due */
     uint64_t seq;                    /* ready order (aging) or delay heap tie-break */
     rc_time added_at;                /* metrics: when it became dirty */
     rc_time started_at;              /* metrics: when it was handed out */
     uint64_t hash;
     uint32_t heap_index;
+    uint32_t key_cap; /* bytes available in key[], so a recycled record can take a new key */
     uint16_t flags;
     int8_t priority;       /* ready / dirty: the priority it is handed out at */
     int8_t delay_priority; /* delayed: the priority it becomes ready at */

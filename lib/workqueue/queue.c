@@ -1,11 +1,15 @@
 /* queue.c - rc_workqueue: de-duplicating, delaying, rate-limited, prioritised queue of string keys.
  *
- * One lock guards everything. Each distinct key is interned once as an rci_wq_item found through a hash
- * map; the record carries its state flags, so an add of a waiting key is a lock plus one lookup. Ready
- * records sit in one FIFO list per priority level (a bit mask finds the highest non-empty level);
- * delayed records in a 4-ary heap by (ready time, insertion order); records handed out in a small
- * pointer set so done() finds them by the key pointer get returned. Records that become idle stay
- * interned (LRU list, bounded) so recurring keys never allocate. Blocking is confined to get and
+ * One lock guards everything. Each distinct key is interned once as an rci_wq_item found through a
+ * tombstone-free key table; the record carries its state flags, so an add of a waiting key is a lock
+ * plus one lookup. Ready records sit in one FIFO list per priority level (a bit mask finds the highest
+ * non-empty level); delayed records in a 4-ary heap by (ready time, insertion order); records handed out
+ * in a small pointer set so done() finds them by the key pointer get returned. Records that become idle
+ * stay interned (LRU list, bounded) so recurring keys are found without an insert; records evicted from
+ * it go to a free list so unique keys reuse warm memory instead of calling malloc under the lock.
+ * A getter that finds nothing spins briefly (one at a time, outside the lock) before it sleeps, so a
+ * steady stream of adds reaches it without a futex wake-up; sleeping getters are woken after the lock is
+ * released, and only for keys no spinner will take. Blocking is confined to get and
  * shut_down_with_drain; everything else is a non-blocking step. */
 #include <reconcile/workqueue.h>
 
@@ -18,12 +22,18 @@
 #include "util/map.h"
 #include "workqueue/delayheap.h"
 #include "workqueue/item.h"
+#include "workqueue/itemtab.h"
 #include "workqueue/procset.h"
 #include "workqueue/queue.h"
 
 #define NLEVELS (RC_WORKQUEUE_PRIORITY_MAX - RC_WORKQUEUE_PRIORITY_MIN + 1)
 #define DEFAULT_AGING_EVERY 16
 #define DEFAULT_IDLE_KEYS 4096
+#define MAX_FREE_ITEMS 1024
+/* Polls a spinning getter makes before it sleeps (a few tens of microseconds). */
+#define SPIN_POLLS 2048
+/* Key bytes every recycled record can hold: a record with a short key is 128 bytes in all. */
+#define MIN_KEY_CAP (128 - offsetof(rci_wq_item, key))
 
 typedef struct item_list {
     rci_wq_item *head, *tail;
@@ -39,10 +49,10 @@ struct rc_workqueue {
     const rc_workqueue_metrics_ops *mops; /* NULL: metrics off, no timestamps taken */
     void *mctx, *qm;
     char *name;
-    rci_map keys;               /* key -> rci_wq_item, every interned record */
+    rci_itemtab keys;           /* key -> rci_wq_item, every interned record */
     /* Copies of keys.slots / keys.cap, published after every change, so an add can prefetch its slot
      * before taking the lock (the slot is usually a cache miss with many keys). */
-    _Atomic(rci_map_entry *) slots_hint;
+    _Atomic(rci_itemtab_slot *) slots_hint;
     _Atomic size_t cap_hint;
     item_list levels[NLEVELS];  /* ready records per priority, first-in first */
     uint32_t level_mask;        /* bit i set when levels[i] is not empty */
@@ -51,9 +61,17 @@ struct rc_workqueue {
     rci_procset inflight;
     item_list idle;             /* least recently used first */
     size_t idle_max;
+    rci_wq_item *free_items;    /* recycled records (linked by next), each with key_cap >= MIN_KEY_CAP */
+    size_t nfree;
     uint64_t next_seq;
     unsigned aging_every, skipped;
     unsigned waiters, drain_waiters;
+    unsigned signalled; /* getters signalled and not yet back from their wait */
+    unsigned to_signal; /* getters to signal once the lock is released */
+    unsigned spinners;  /* getters polling `changes` outside the lock (at most one) */
+    /* Bumped (under the lock) whenever a spinning getter should look again: a key became ready, the
+     * earliest deadline moved, notify or shut-down. */
+    _Atomic unsigned changes;
     bool shutting_down;
 };
 
@@ -87,9 +105,64 @@ static int level_of(int priority) { return priority - RC_WORKQUEUE_PRIORITY_MIN;
 
 static double seconds(rc_duration d) { return (double)d / 1e9; }
 
+static void announce_change(rc_workqueue *q)
+{
+    atomic_store_explicit(&q->changes, atomic_load_explicit(&q->changes, memory_order_relaxed) + 1,
+                          memory_order_release);
+}
+
+/* Asks for one more blocked getter to be woken, unless every blocked getter is already on its way. */
 static void wake_getter(rc_workqueue *q)
 {
-    if (q->waiters)
+    announce_change(q);
+    if (q->waiters > q->signalled + q->to_signal)
+        q->to_signal++;
+}
+
+/* A key became ready: a sleeping getter is needed only for keys beyond those a spinner will take. */
+static void wake_for_ready(rc_workqueue *q)
+{
+    announce_change(q);
+    if (q->nready > q->spinners)
+        wake_getter(q);
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Called with the lock held and nothing to hand out: releases the lock, polls until something changes,
+ * the earliest delayed key is due or the spin budget is spent, and takes the lock again. */
+static void spin_unlocked(rc_workqueue *q)
+{
+    unsigned seen = atomic_load_explicit(&q->changes, memory_order_relaxed);
+    rci_wq_item *next = rci_delayheap_top(&q->delayed);
+    rc_time deadline = next ? next->ready_at : RC_TIME_NEVER;
+    q->spinners++;
+    pthread_mutex_unlock(&q->mu);
+    for (int i = 1; i <= SPIN_POLLS && atomic_load_explicit(&q->changes, memory_order_acquire) == seen; i++) {
+        if (i % 16 == 0 && deadline != RC_TIME_NEVER && rc_clock_now(q->clock) >= deadline)
+            break;
+        cpu_relax();
+    }
+    pthread_mutex_lock(&q->mu);
+    q->spinners--;
+}
+
+/* Releases the lock, then sends the signals wake_getter asked for: a woken getter does not run into the
+ * lock its waker still holds. A getter checks for keys under the lock before it waits, so none is lost. */
+static void unlock_and_wake(rc_workqueue *q)
+{
+    unsigned n = q->to_signal;
+    q->signalled += n;
+    q->to_signal = 0;
+    pthread_mutex_unlock(&q->mu);
+    while (n--)
         pthread_cond_signal(&q->ready_cond);
 }
 
@@ -101,7 +174,7 @@ static void ready_push(rc_workqueue *q, rci_wq_item *it)
     list_append(&q->levels[lvl], it);
     q->level_mask |= 1u << lvl;
     q->nready++;
-    wake_getter(q);
+    wake_for_ready(q);
 }
 
 static void ready_unlink(rc_workqueue *q, rci_wq_item *it)
@@ -202,10 +275,21 @@ static void promote_due(rc_workqueue *q)
         add_now(q, it, it->delay_priority);
 }
 
+static void release_record(rc_workqueue *q, rci_wq_item *it)
+{
+    if (it->key_cap >= MIN_KEY_CAP && q->nfree < MAX_FREE_ITEMS) {
+        it->next = q->free_items;
+        q->free_items = it;
+        q->nfree++;
+    } else {
+        free(it);
+    }
+}
+
 static void forget_record(rc_workqueue *q, rci_wq_item *it)
 {
-    rci_map_remove_h(&q->keys, it->key, it->hash);
-    free(it);
+    rci_itemtab_remove(&q->keys, it->hash, it);
+    release_record(q, it);
 }
 
 /* A record with no state left joins the idle list; the least recently used idle record beyond the
@@ -223,9 +307,27 @@ static void park_if_unused(rc_workqueue *q, rci_wq_item *it)
     }
 }
 
-static rci_wq_item *intern(rc_workqueue *q, const char *key, uint64_t hash)
+/* A record able to hold n key bytes: a recycled one when it fits, else a new allocation. */
+static rci_wq_item *new_record(rc_workqueue *q, size_t n)
 {
-    rci_wq_item *it = rci_map_get_h(&q->keys, key, hash);
+    rci_wq_item *it = q->free_items;
+    if (it && it->key_cap >= n) {
+        q->free_items = it->next;
+        q->nfree--;
+        return it;
+    }
+    size_t cap = n > MIN_KEY_CAP ? n : MIN_KEY_CAP;
+    if (cap > UINT32_MAX)
+        return NULL;
+    it = malloc(offsetof(rci_wq_item, key) + cap);
+    if (it)
+        it->key_cap = (uint32_t)cap;
+    return it;
+}
+
+static rci_wq_item *intern(rc_workqueue *q, const char *key, uint64_t hash, size_t n)
+{
+    rci_wq_item *it = rci_itemtab_find_key(&q->keys, hash, key);
     if (it) {
         if (it->flags & RCI_WQ_IDLE) {
             list_unlink(&q->idle, it);
@@ -233,18 +335,15 @@ static rci_wq_item *intern(rc_workqueue *q, const char *key, uint64_t hash)
         }
         return it;
     }
-    size_t n = strlen(key) + 1;
-    it = malloc(sizeof *it + n);
-    if (!it)
+    if (!rci_itemtab_reserve(&q->keys) || !(it = new_record(q, n)))
         return NULL;
-    memset(it, 0, sizeof *it);
+    uint32_t cap = it->key_cap;
+    memset(it, 0, offsetof(rci_wq_item, key));
+    it->key_cap = cap;
     it->hash = hash;
     it->heap_index = RCI_WQ_NOT_IN_HEAP;
     memcpy(it->key, key, n);
-    if (rci_map_put_h(&q->keys, it->key, hash, it, NULL) != 0) {
-        free(it);
-        return NULL;
-    }
+    rci_itemtab_insert(&q->keys, hash, it);
     atomic_store_explicit(&q->slots_hint, q->keys.slots, memory_order_relaxed);
     atomic_store_explicit(&q->cap_hint, q->keys.cap, memory_order_relaxed);
     return it;
@@ -253,7 +352,7 @@ static rci_wq_item *intern(rc_workqueue *q, const char *key, uint64_t hash)
 /* A prefetch never faults, so a stale table address is harmless. */
 static void prefetch_slot(rc_workqueue *q, uint64_t hash)
 {
-    rci_map_entry *slots = atomic_load_explicit(&q->slots_hint, memory_order_relaxed);
+    rci_itemtab_slot *slots = atomic_load_explicit(&q->slots_hint, memory_order_relaxed);
     size_t cap = atomic_load_explicit(&q->cap_hint, memory_order_relaxed);
     if (slots && cap)
         __builtin_prefetch(&slots[hash & (cap - 1)]);
@@ -271,11 +370,12 @@ int rc_workqueue_add_opts(rc_workqueue *q, const char *key, const rc_workqueue_a
         rc_duration d = rc_rate_limiter_when(q->limiter, key, now);
         delay = delay > 0 && delay < d ? delay : d;
     }
-    uint64_t hash = rci_hash_str(key);
+    size_t n = strlen(key) + 1;
+    uint64_t hash = rci_hash_bytes(key, n - 1);
     prefetch_slot(q, hash);
     int rc = 0;
     pthread_mutex_lock(&q->mu);
-    rci_wq_item *it = q->shutting_down ? NULL : intern(q, key, hash);
+    rci_wq_item *it = q->shutting_down ? NULL : intern(q, key, hash, n);
     if (!it) {
         rc = q->shutting_down ? RC_ECLOSED : RC_ENOMEM;
     } else {
@@ -287,7 +387,7 @@ int rc_workqueue_add_opts(rc_workqueue *q, const char *key, const rc_workqueue_a
             rc = RC_ENOMEM;
         park_if_unused(q, it);
     }
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
     return rc;
 }
 
@@ -364,7 +464,7 @@ int rc_workqueue_try_get(rc_workqueue *q, const char **key)
     int rc = take(q, key);
     if (rc == RC_EAGAIN && q->shutting_down)
         rc = RC_ECLOSED;
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
     return rc;
 }
 
@@ -374,7 +474,13 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
         return RC_EINVAL;
     pthread_mutex_lock(&q->mu);
     int rc;
+    bool spun = false;
     while ((rc = take(q, key)) == RC_EAGAIN && !q->shutting_down) {
+        if (!spun && !q->spinners) {
+            spin_unlocked(q);
+            spun = true;
+            continue;
+        }
         rci_wq_item *next = rci_delayheap_top(&q->delayed);
         struct timespec ts;
         q->waiters++;
@@ -383,12 +489,14 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
         else
             pthread_cond_wait(&q->ready_cond, &q->mu);
         q->waiters--;
+        if (q->signalled)
+            q->signalled--;
     }
     if (rc == RC_EAGAIN)
         rc = RC_ECLOSED;
-    if (rc == 0 && q->nready)
+    if (rc == 0 && q->nready > q->spinners)
         wake_getter(q);
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
     return rc;
 }
 
@@ -399,7 +507,7 @@ int rc_workqueue_done(rc_workqueue *q, const char *key)
     pthread_mutex_lock(&q->mu);
     rci_wq_item *it = rci_procset_take(&q->inflight, key);
     if (!it) {
-        it = rci_map_get(&q->keys, key);
+        it = rci_itemtab_find_key(&q->keys, rci_hash_str(key), key);
         it = it && (it->flags & RCI_WQ_PROCESSING) ? rci_procset_take(&q->inflight, it->key) : NULL;
     }
     if (!it) {
@@ -416,7 +524,7 @@ int rc_workqueue_done(rc_workqueue *q, const char *key)
     park_if_unused(q, it);
     if (!q->inflight.count && q->drain_waiters)
         pthread_cond_broadcast(&q->drain_cond);
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
     return 0;
 }
 
@@ -438,7 +546,7 @@ size_t rc_workqueue_len(rc_workqueue *q)
     pthread_mutex_lock(&q->mu);
     promote_due(q);
     size_t n = q->nready;
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
     return n;
 }
 
@@ -458,6 +566,7 @@ void rc_workqueue_notify(rc_workqueue *q)
     if (!q)
         return;
     pthread_mutex_lock(&q->mu);
+    announce_change(q);
     pthread_cond_broadcast(&q->ready_cond);
     pthread_mutex_unlock(&q->mu);
 }
@@ -473,6 +582,7 @@ void rc_workqueue_shut_down(rc_workqueue *q)
         unschedule(q, it);
         park_if_unused(q, it);
     }
+    announce_change(q);
     pthread_cond_broadcast(&q->ready_cond);
     pthread_mutex_unlock(&q->mu);
 }
@@ -572,7 +682,7 @@ int rc_workqueue_new(const rc_workqueue_options *opts, rc_workqueue **out, rc_er
     q->limiter = o.rate_limiter;
     q->aging_every = o.aging_every ? o.aging_every : DEFAULT_AGING_EVERY;
     q->idle_max = o.idle_keys ? o.idle_keys : DEFAULT_IDLE_KEYS;
-    rci_map_init(&q->keys);
+    rci_itemtab_init(&q->keys);
     rci_delayheap_init(&q->delayed);
     rci_procset_init(&q->inflight);
     if (mops) {
@@ -588,11 +698,14 @@ void rc_workqueue_free(rc_workqueue *q)
 {
     if (!q)
         return;
-    size_t i = 0;
-    const rci_map_entry *e;
-    while (rci_map_next(&q->keys, &i, &e))
-        free(e->value);
-    rci_map_free(&q->keys);
+    rci_wq_item *it;
+    for (size_t i = 0; (it = rci_itemtab_next(&q->keys, &i));)
+        free(it);
+    rci_itemtab_free(&q->keys);
+    while ((it = q->free_items)) {
+        q->free_items = it->next;
+        free(it);
+    }
     rci_delayheap_free(&q->delayed);
     rci_procset_free(&q->inflight);
     if (q->mops)

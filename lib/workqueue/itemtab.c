@@ -1,0 +1,93 @@
+/* itemtab.c - linear-probing record table with backward-shift deletion; see itemtab.h. */
+#include "workqueue/itemtab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_CAP 64
+
+void rci_itemtab_init(rci_itemtab *t) { *t = (rci_itemtab){0}; }
+
+void rci_itemtab_free(rci_itemtab *t)
+{
+    free(t->slots);
+    *t = (rci_itemtab){0};
+}
+
+static void put(rci_itemtab_slot *slots, size_t mask, uint64_t hash, rci_wq_item *it)
+{
+    size_t j = hash & mask;
+    while (slots[j].it)
+        j = (j + 1) & mask;
+    slots[j] = (rci_itemtab_slot){hash, it};
+}
+
+bool rci_itemtab_reserve(rci_itemtab *t)
+{
+    if ((t->count + 1) * 2 <= t->cap)
+        return true;
+    size_t cap = t->cap ? t->cap * 2 : MIN_CAP;
+    rci_itemtab_slot *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i].it)
+            put(slots, cap - 1, t->slots[i].hash, t->slots[i].it);
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+    return true;
+}
+
+void rci_itemtab_insert(rci_itemtab *t, uint64_t hash, rci_wq_item *it)
+{
+    put(t->slots, t->cap - 1, hash, it);
+    t->count++;
+}
+
+rci_wq_item *rci_itemtab_find_key(const rci_itemtab *t, uint64_t hash, const char *key)
+{
+    if (!t->cap)
+        return NULL;
+    size_t mask = t->cap - 1;
+    for (size_t j = hash & mask; t->slots[j].it; j = (j + 1) & mask)
+        if (t->slots[j].hash == hash && strcmp(t->slots[j].it->key, key) == 0)
+            return t->slots[j].it;
+    return NULL;
+}
+
+rci_wq_item *rci_itemtab_remove(rci_itemtab *t, uint64_t hash, const rci_wq_item *it)
+{
+    if (!t->cap)
+        return NULL;
+    size_t mask = t->cap - 1, j = hash & mask;
+    while (t->slots[j].it && t->slots[j].it != it)
+        j = (j + 1) & mask;
+    rci_wq_item *found = t->slots[j].it;
+    if (!found)
+        return NULL;
+    /* Backward shift: a later member of the probe run moves into the hole unless its home slot lies
+     * cyclically in (hole, k], where it must stay reachable. */
+    size_t hole = j;
+    for (size_t k = (j + 1) & mask; t->slots[k].it; k = (k + 1) & mask) {
+        size_t h = t->slots[k].hash & mask;
+        bool stays = hole < k ? (h > hole && h <= k) : (h > hole || h <= k);
+        if (!stays) {
+            t->slots[hole] = t->slots[k];
+            hole = k;
+        }
+    }
+    t->slots[hole] = (rci_itemtab_slot){0};
+    t->count--;
+    return found;
+}
+
+rci_wq_item *rci_itemtab_next(const rci_itemtab *t, size_t *iter)
+{
+    while (*iter < t->cap) {
+        rci_wq_item *it = t->slots[(*iter)++].it;
+        if (it)
+            return it;
+    }
+    return NULL;
+}

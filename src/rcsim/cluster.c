@@ -1,0 +1,57 @@
+/* cluster.c - builds the simulated cluster rcsim runs: a clock (virtual for `run`, scaled real time for
+ * `serve`), the embedded API server, a manager with every reference controller (rc_controllers_add_all
+ * plus the workload controllers controllers.h offers), and the simulator with its nodes. */
+#include "rcsim.h"
+
+#include <string.h>
+
+/* The controllers the reference set offers beyond rc_controllers_add_all: added here, one call site. */
+static int add_extra_controllers(rc_manager *m, rc_error *err)
+{
+    const rc_controller_ops *ops = NULL;
+    void *self = NULL;
+    int rc = rc_statefulset_controller_new(NULL, &ops, &self, err);
+    if (rc == 0)
+        rc = rc_manager_add_controller(m, ops, self, NULL, err);
+    return rc;
+}
+
+int rcsim_cluster_new(rcsim_cluster *c, const rcsim_cluster_options *opts, rc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->start = RCSIM_EPOCH;
+    c->clock = opts->speed > 0 ? rc_clock_scaled_new(c->start, opts->speed) : rc_clock_virtual_new(c->start);
+    if (!c->clock)
+        return rc_error_set(err, RC_ENOMEM, "out of memory");
+    rc_apiserver_options so = {.clock = c->clock, .seed = opts->seed};
+    c->srv = rc_apiserver_new(&so, err);
+    if (!c->srv)
+        return err && err->code ? err->code : RC_ENOMEM;
+    c->client = rc_apiserver_client(c->srv, NULL);
+    if (!c->client)
+        return rc_error_set(err, RC_ENOMEM, "out of memory");
+    rc_manager_options mo = {.client = c->client, .clock = c->clock, .seed = opts->seed, .apiserver = c->srv,
+                             .event_source = "rcsim"};
+    int rc = rc_manager_new(&mo, &c->mgr, err);
+    if (rc == 0)
+        rc = rc_controllers_add_all(c->mgr, NULL, err);
+    if (rc == 0)
+        rc = add_extra_controllers(c->mgr, err);
+    if (rc == 0)
+        rc = rc_sim_new(c->mgr, NULL, &c->sim, err);
+    return rc;
+}
+
+int rcsim_cluster_add_nodes(rcsim_cluster *c, size_t n, rc_error *err)
+{
+    return rc_sim_add_nodes(c->sim, "node", n, n >= 3 ? 3 : n, err);
+}
+
+void rcsim_cluster_free(rcsim_cluster *c)
+{
+    rc_manager_free(c->mgr);
+    rc_client_unref(c->client);
+    rc_apiserver_free(c->srv);
+    rc_clock_free(c->clock);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,428 @@
+/* test_sim_cluster.c - the simulated cluster end to end on the deterministic driver: scheduling and the
+ * kubelet bringing pods to Running with IPs from the node's CIDR, Unschedulable pods retried when a node
+ * fits, cordon, NotReady nodes tainted and their pods evicted after tolerationSeconds, pods of removed
+ * nodes collected, Endpoints and DNS answers (headless Services and pod hostnames), volume binding and
+ * provisioning, and the trace's determinism (two runs, identical bytes). */
+#include <reconcile.h>
+#include <reconcile/manager.h>
+#include <reconcile/sim.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/testutil.h"
+
+#define T0 ((rc_time)1704067200 * RC_SEC)
+
+typedef struct env {
+    rc_clock *clock;
+    rc_apiserver *srv;
+    rc_client *client;
+    rc_manager *mgr;
+    rc_sim *sim;
+    rc_sim_trace *trace;
+} env;
+
+static void env_init(env *e, uint64_t seed, size_t nodes, FILE *trace)
+{
+    rc_error err = {0};
+    memset(e, 0, sizeof *e);
+    rc_log_set_level(getenv("SIM_TEST_LOG") ? RC_LOG_INFO : RC_LOG_OFF);
+    e->clock = rc_clock_virtual_new(T0);
+    rc_apiserver_options so = {.clock = e->clock, .seed = seed};
+    e->srv = rc_apiserver_new(&so, &err);
+    ck_assert_ptr_nonnull(e->srv);
+    e->client = rc_apiserver_client(e->srv, NULL);
+    rc_manager_options mo = {.client = e->client, .clock = e->clock, .seed = seed, .apiserver = e->srv};
+    ck_assert_int_eq(rc_manager_new(&mo, &e->mgr, &err), 0);
+    ck_assert_int_eq(rc_sim_new(e->mgr, NULL, &e->sim, &err), 0);
+    if (trace)
+        ck_assert_ptr_nonnull(e->trace = rc_sim_trace_new(e->srv, e->clock, T0, trace, &err));
+    ck_assert_msg(rc_sim_add_nodes(e->sim, "node", nodes, 3, &err) == 0, "%s", err.message);
+}
+
+static void env_free(env *e)
+{
+    rc_sim_trace_free(e->trace);
+    rc_manager_free(e->mgr);
+    rc_client_unref(e->client);
+    rc_apiserver_free(e->srv);
+    rc_clock_free(e->clock);
+}
+
+/* Runs everything due up to T0 + seconds. */
+static void run_to(env *e, double seconds)
+{
+    ck_assert_int_eq(rc_manager_run_until(e->mgr, T0 + (rc_time)(seconds * 1e9)), 0);
+}
+
+static void create(env *e, const char *resource, const char *json)
+{
+    rc_error err = {0};
+    rc_object *o = rc_object_from_json(json, strlen(json), &err);
+    ck_assert_msg(o != NULL, "fixture: %s", err.message);
+    int rc = rc_client_create(e->client, resource, NULL, o, NULL, NULL, &err);
+    ck_assert_msg(rc == 0, "create %s: %s", resource, err.message);
+    rc_object_unref(o);
+}
+
+static rc_object *get(env *e, const char *resource, const char *ns, const char *name)
+{
+    rc_object *o = NULL;
+    rc_client_get(e->client, resource, ns, name, &o, NULL);
+    return o;
+}
+
+static const char *field(rc_object *o, const char *path)
+{
+    const char *s = o ? rc_object_get_str(o, path) : NULL;
+    return s ? s : "(none)";
+}
+
+static const char *cond(rc_object *o, const char *type, const char *what)
+{
+    rc_node cs = rc_object_at(o, "status.conditions");
+    for (size_t i = 0; i < rc_node_len(cs); i++) {
+        const char *t = rc_node_str(rc_node_get(rc_node_index(cs, i), "type"));
+        if (t && !strcmp(t, type))
+            return rc_node_str(rc_node_get(rc_node_index(cs, i), what));
+    }
+    return "(none)";
+}
+
+#define POD(name, extra_meta, extra_spec)                                                                    \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" name "\",\"namespace\":\"default\"" \
+    extra_meta "},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]" extra_spec "}}"
+
+START_TEST(pods_are_scheduled_and_run)
+{
+    env e;
+    env_init(&e, 1, 2, NULL);
+    create(&e, "pods", POD("a", "", ""));
+    create(&e, "pods", POD("b", "", ""));
+    run_to(&e, 5);
+    rc_object *a = get(&e, "pods", "default", "a"), *b = get(&e, "pods", "default", "b");
+    ck_assert_str_eq(field(a, "status.phase"), "Running");
+    ck_assert_str_eq(cond(a, "Ready", "status"), "True");
+    ck_assert_str_eq(cond(a, "PodScheduled", "status"), "True");
+    /* least allocated spreads the two pods */
+    ck_assert_str_ne(field(a, "spec.nodeName"), field(b, "spec.nodeName"));
+    const char *node = field(a, "spec.nodeName");
+    rc_object *n = get(&e, "nodes", NULL, node);
+    const char *cidr = field(n, "spec.podCIDR");
+    ck_assert_int_eq(strncmp(field(a, "status.podIP"), cidr, strlen(cidr) - 4), 0);
+    ck_assert_str_eq(field(a, "status.startTime"), "2024-01-01T00:00:00Z");
+    rc_object_unref(n);
+    rc_object_unref(a);
+    rc_object_unref(b);
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(unschedulable_pod_is_retried_when_a_node_fits)
+{
+    env e;
+    env_init(&e, 2, 2, NULL);
+    create(&e, "pods", POD("db", "", ",\"nodeSelector\":{\"disktype\":\"ssd\"}"));
+    run_to(&e, 5);
+    rc_object *p = get(&e, "pods", "default", "db");
+    ck_assert_str_eq(field(p, "status.phase"), "Pending");
+    ck_assert_str_eq(cond(p, "PodScheduled", "status"), "False");
+    ck_assert_str_eq(cond(p, "PodScheduled", "reason"), "Unschedulable");
+    ck_assert_str_eq(cond(p, "PodScheduled", "message"),
+                     "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
+    rc_object_unref(p);
+    const char *labels[] = {"disktype", "ssd", NULL};
+    rc_sim_node_spec spec = {.name = "fast", .labels = labels};
+    rc_error err = {0};
+    ck_assert_int_eq(rc_sim_add_node(e.sim, &spec, &err), 0);
+    run_to(&e, 10);
+    p = get(&e, "pods", "default", "db");
+    ck_assert_str_eq(field(p, "spec.nodeName"), "fast");
+    ck_assert_str_eq(field(p, "status.phase"), "Running");
+    rc_object_unref(p);
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(cordoned_node_takes_no_pods)
+{
+    env e;
+    env_init(&e, 3, 1, NULL);
+    rc_error err = {0};
+    ck_assert_int_eq(rc_sim_cordon(e.sim, "node-1", true, &err), 0);
+    create(&e, "pods", POD("x", "", ""));
+    run_to(&e, 5);
+    rc_object *p = get(&e, "pods", "default", "x");
+    ck_assert_str_eq(cond(p, "PodScheduled", "message"), "0/1 nodes are available: 1 node(s) were unschedulable.");
+    rc_object_unref(p);
+    ck_assert_int_eq(rc_sim_cordon(e.sim, "node-1", false, &err), 0);
+    run_to(&e, 10);
+    p = get(&e, "pods", "default", "x");
+    ck_assert_str_eq(field(p, "spec.nodeName"), "node-1");
+    rc_object_unref(p);
+    ck_assert_int_eq(rc_sim_taint(e.sim, "node-1", "k", "v", "Sideways", &err), RC_EINVAL);
+    ck_assert_int_eq(rc_sim_cordon(e.sim, "nope", true, &err), RC_ENOTFOUND);
+    rc_error_clear(&err);
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(not_ready_node_evicts_after_toleration_seconds)
+{
+    env e;
+    env_init(&e, 4, 1, NULL);
+    create(&e, "pods", POD("short", "", ",\"tolerations\":[{\"key\":\"node.kubernetes.io/not-ready\",\"operator\":"
+                                        "\"Exists\",\"effect\":\"NoExecute\",\"tolerationSeconds\":60}]"));
+    create(&e, "pods", POD("default-300", "", ""));
+    create(&e, "pods", POD("forever", "", ",\"tolerations\":[{\"operator\":\"Exists\"}]"));
+    run_to(&e, 10);
+    rc_error err = {0};
+    ck_assert_int_eq(rc_sim_set_node_ready(e.sim, "node-1", false, &err), 0);
+    run_to(&e, 11);
+    rc_object *n = get(&e, "nodes", NULL, "node-1");
+    ck_assert_str_eq(field(n, "spec.taints.0.key"), "node.kubernetes.io/not-ready");
+    ck_assert_str_eq(field(n, "spec.taints.0.effect"), "NoSchedule");
+    ck_assert_str_eq(field(n, "spec.taints.1.effect"), "NoExecute");
+    rc_object_unref(n);
+    run_to(&e, 69);
+    rc_object *p = get(&e, "pods", "default", "short");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_null(rc_object_deletion_timestamp(p));
+    rc_object_unref(p);
+    run_to(&e, 72);
+    p = get(&e, "pods", "default", "short");
+    ck_assert_msg(!p || rc_object_deletion_timestamp(p), "evicted 60 s after the taint");
+    rc_object_unref(p);
+    p = get(&e, "pods", "default", "default-300");
+    ck_assert_ptr_null(rc_object_deletion_timestamp(p)); /* DefaultTolerationSeconds: 300 s */
+    rc_object_unref(p);
+    run_to(&e, 400);
+    ck_assert_ptr_null(get(&e, "pods", "default", "short")); /* gone after its grace period */
+    p = get(&e, "pods", "default", "default-300");
+    ck_assert_msg(!p || rc_object_deletion_timestamp(p), "evicted after 300 s");
+    rc_object_unref(p);
+    p = get(&e, "pods", "default", "forever");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_null(rc_object_deletion_timestamp(p));
+    rc_object_unref(p);
+    /* Ready again: the taints go */
+    ck_assert_int_eq(rc_sim_set_node_ready(e.sim, "node-1", true, &err), 0);
+    run_to(&e, 401);
+    n = get(&e, "nodes", NULL, "node-1");
+    ck_assert(!rc_node_exists(rc_object_at(n, "spec.taints")));
+    rc_object_unref(n);
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(removed_node_loses_its_pods)
+{
+    env e;
+    env_init(&e, 5, 1, NULL);
+    create(&e, "pods", POD("orphan", "", ""));
+    run_to(&e, 5);
+    rc_error err = {0};
+    ck_assert_int_eq(rc_sim_remove_node(e.sim, "node-1", &err), 0);
+    run_to(&e, 6);
+    ck_assert_ptr_null(get(&e, "pods", "default", "orphan"));
+    ck_assert_int_eq(rc_sim_remove_node(e.sim, "node-1", &err), RC_ENOTFOUND);
+    rc_error_clear(&err);
+    env_free(&e);
+}
+END_TEST
+
+#define WEB(name, extra)                                                                                     \
+    POD(name, ",\"labels\":{\"app\":\"web\"}" extra, ",\"hostname\":\"" name "\",\"subdomain\":\"nginx\"")
+
+START_TEST(endpoints_and_dns)
+{
+    env e;
+    env_init(&e, 6, 2, NULL);
+    create(&e, "services", "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"nginx\","
+                           "\"namespace\":\"default\"},\"spec\":{\"clusterIP\":\"None\",\"selector\":{\"app\":"
+                           "\"web\"},\"ports\":[{\"name\":\"web\",\"port\":80}]}}");
+    create(&e, "services", "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"front\","
+                           "\"namespace\":\"default\"},\"spec\":{\"selector\":{\"app\":\"web\"},\"ports\":"
+                           "[{\"port\":8080,\"targetPort\":80}]}}");
+    create(&e, "pods", WEB("web-0", ""));
+    create(&e, "pods", WEB("web-1", ""));
+    create(&e, "pods", WEB("web-2", ",\"annotations\":{\"sim.reconcile.io/ready\":\"false\"}"));
+    run_to(&e, 10);
+    rc_object *ep = get(&e, "endpoints", "default", "nginx");
+    ck_assert_ptr_nonnull(ep);
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.addresses")), 2);
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.notReadyAddresses")), 1);
+    ck_assert_str_eq(field(ep, "subsets.0.notReadyAddresses.0.hostname"), "web-2");
+    ck_assert_int_eq(rc_object_get_int(ep, "subsets.0.ports.0.port", 0), 80);
+    rc_object_unref(ep);
+    ep = get(&e, "endpoints", "default", "front");
+    ck_assert_int_eq(rc_object_get_int(ep, "subsets.0.ports.0.port", 0), 80); /* the targetPort */
+    ck_assert(!rc_node_exists(rc_object_at(ep, "subsets.0.addresses.0.hostname")));
+    rc_object_unref(ep);
+
+    char **ips = NULL;
+    size_t n = 0;
+    rc_error err = {0};
+    rc_object *w0 = get(&e, "pods", "default", "web-0");
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, "web-0.nginx.default.svc.cluster.local", &ips, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(ips[0], field(w0, "status.podIP"));
+    rc_sim_dns_free(ips);
+    rc_object_unref(w0);
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, "nginx.default.svc.cluster.local.", &ips, &n, &err), 0);
+    ck_assert_uint_eq(n, 2); /* the ready pods of the headless Service */
+    rc_sim_dns_free(ips);
+    rc_object *front = get(&e, "services", "default", "front");
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, "front.default.svc", &ips, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(ips[0], field(front, "spec.clusterIP"));
+    rc_sim_dns_free(ips);
+    rc_object_unref(front);
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, "web-2.nginx.default.svc.cluster.local", &ips, &n, &err),
+                     RC_ENOTFOUND); /* not ready: not published */
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, "nope.default.svc.cluster.local", &ips, &n, &err), RC_ENOTFOUND);
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, "a.b.nginx.default.svc.cluster.local", &ips, &n, &err),
+                     RC_ENOTFOUND);
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, "example.com", &ips, &n, &err), RC_EINVAL);
+    ck_assert_int_eq(rc_sim_dns_lookup(e.sim, NULL, &ips, &n, &err), RC_EINVAL);
+    rc_error_clear(&err);
+
+    /* the Service goes: so do its Endpoints */
+    ck_assert_int_eq(rc_client_delete(e.client, "services", "default", "front", NULL, NULL, &err), 0);
+    run_to(&e, 11);
+    ck_assert_ptr_null(get(&e, "endpoints", "default", "front"));
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(claims_bind_and_provision)
+{
+    env e;
+    env_init(&e, 7, 1, NULL);
+    create(&e, "persistentvolumes", "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":"
+                                    "\"pv-big\"},\"spec\":{\"storageClassName\":\"manual\",\"capacity\":{\"storage\":"
+                                    "\"10Gi\"},\"accessModes\":[\"ReadWriteOnce\"],\"hostPath\":{\"path\":\"/a\"}}}");
+    create(&e, "persistentvolumes", "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":"
+                                    "\"pv-small\"},\"spec\":{\"storageClassName\":\"manual\",\"capacity\":{\"storage\":"
+                                    "\"5Gi\"},\"accessModes\":[\"ReadWriteOnce\"],\"hostPath\":{\"path\":\"/b\"}}}");
+    create(&e, "persistentvolumeclaims", "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":"
+                                         "{\"name\":\"data\",\"namespace\":\"default\"},\"spec\":{\"storageClassName\":"
+                                         "\"manual\",\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":"
+                                         "{\"storage\":\"3Gi\"}}}}");
+    create(&e, "pods", POD("user", "", ",\"volumes\":[{\"name\":\"d\",\"persistentVolumeClaim\":{\"claimName\":"
+                                       "\"data\"}}]"));
+    run_to(&e, 10);
+    rc_object *pvc = get(&e, "persistentvolumeclaims", "default", "data");
+    ck_assert_str_eq(field(pvc, "status.phase"), "Bound");
+    ck_assert_str_eq(field(pvc, "spec.volumeName"), "pv-small"); /* the smallest that fits */
+    rc_object_unref(pvc);
+    rc_object *pv = get(&e, "persistentvolumes", NULL, "pv-small");
+    ck_assert_str_eq(field(pv, "status.phase"), "Bound");
+    ck_assert_str_eq(field(pv, "spec.claimRef.name"), "data");
+    rc_object_unref(pv);
+    rc_object *p = get(&e, "pods", "default", "user");
+    ck_assert_str_eq(field(p, "status.phase"), "Running");
+    rc_object_unref(p);
+    /* no volume fits: the default StorageClass provisions one */
+    create(&e, "storageclasses", "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":"
+                                 "{\"name\":\"standard\",\"annotations\":{\"storageclass.kubernetes.io/is-default-"
+                                 "class\":\"true\"}},\"provisioner\":\"rancher.io/local-path\"}");
+    create(&e, "persistentvolumeclaims", "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":"
+                                         "{\"name\":\"auto\",\"namespace\":\"default\"},\"spec\":{\"accessModes\":"
+                                         "[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}");
+    run_to(&e, 20);
+    pvc = get(&e, "persistentvolumeclaims", "default", "auto");
+    ck_assert_str_eq(field(pvc, "status.phase"), "Bound");
+    ck_assert_int_eq(strncmp(field(pvc, "spec.volumeName"), "pvc-", 4), 0);
+    rc_object_unref(pvc);
+    env_free(&e);
+}
+END_TEST
+
+static char *traced_run(uint64_t seed, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    env e;
+    env_init(&e, seed, 3, f);
+    create(&e, "pods", POD("t1", "", ""));
+    create(&e, "pods", POD("t2", ",\"annotations\":{\"sim.reconcile.io/crash-after-seconds\":\"3\"}", ""));
+    run_to(&e, 60);
+    rc_error err = {0};
+    ck_assert_int_eq(rc_client_delete(e.client, "pods", "default", "t1", NULL, NULL, &err), 0);
+    run_to(&e, 120);
+    env_free(&e);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(trace_is_deterministic)
+{
+    size_t n1 = 0, n2 = 0;
+    char *a = traced_run(42, &n1), *b = traced_run(42, &n2);
+    ck_assert_uint_gt(n1, 0);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert(memcmp(a, b, n1) == 0);
+    /* every line is a JSON object with the documented members; the pod's removal is a delete line */
+    size_t lines = 0, deletes = 0;
+    for (char *line = a, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(line);
+        ck_assert_ptr_nonnull(j);
+        static const char *const keys[] = {"t", "verb", "actor", "kind", "namespace", "name", "resourceVersion",
+                                           "object"};
+        for (size_t k = 0; k < 8; k++)
+            ck_assert_msg(cJSON_HasObjectItem(j, keys[k]), "line %zu lacks %s", lines, keys[k]);
+        const char *verb = cJSON_GetObjectItem(j, "verb")->valuestring;
+        if (!strcmp(verb, "delete") && !strcmp(cJSON_GetObjectItem(j, "name")->valuestring, "t1"))
+            deletes++;
+        cJSON_Delete(j);
+        lines++;
+    }
+    ck_assert_uint_eq(deletes, 1);
+    free(a);
+    free(b);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    rc_error err = {0};
+    rc_sim *sim = NULL;
+    ck_assert_int_eq(rc_sim_new(NULL, NULL, &sim, &err), RC_EINVAL);
+    ck_assert_int_eq(rc_sim_add_node(NULL, NULL, &err), RC_EINVAL);
+    ck_assert_ptr_null(rc_sim_trace_new(NULL, NULL, 0, NULL, &err));
+    rc_error_clear(&err);
+    env e;
+    env_init(&e, 8, 0, NULL);
+    rc_sim_node_spec spec = {.name = ""};
+    ck_assert_int_eq(rc_sim_add_node(e.sim, &spec, &err), RC_EINVAL);
+    spec.name = "Bad_Name";
+    ck_assert_int_eq(rc_sim_add_node(e.sim, &spec, &err), RC_EINVAL); /* the API server's validation */
+    rc_error_clear(&err);
+    env_free(&e);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("sim_cluster");
+    TCase *tc = tcase_create("cluster");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, pods_are_scheduled_and_run);
+    tcase_add_test(tc, unschedulable_pod_is_retried_when_a_node_fits);
+    tcase_add_test(tc, cordoned_node_takes_no_pods);
+    tcase_add_test(tc, not_ready_node_evicts_after_toleration_seconds);
+    tcase_add_test(tc, removed_node_loses_its_pods);
+    tcase_add_test(tc, endpoints_and_dns);
+    tcase_add_test(tc, claims_bind_and_provision);
+    tcase_add_test(tc, trace_is_deterministic);
+    tcase_add_test(tc, bad_arguments);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return rc_test_run_suite(suite());
+}
