@@ -211,8 +211,16 @@ int rc_watch_next(rc_watch *w, rc_watch_event *ev)
     return rc;
 }
 
+static bool ready_locked(const rc_watch *w) { return w->count > 0 || w->finished || w->stopped; }
+
 bool rc_watch_wait(rc_watch *w, rc_duration timeout)
 {
+    if (timeout <= 0) {
+        pthread_mutex_lock(&w->lock);
+        bool ready = ready_locked(w);
+        pthread_mutex_unlock(&w->lock);
+        return ready;
+    }
     struct timespec deadline;
     bool bounded = timeout != RC_TIME_NEVER;
     if (bounded) {
@@ -222,13 +230,13 @@ bool rc_watch_wait(rc_watch *w, rc_duration timeout)
         deadline.tv_nsec = (long)(ns % RC_SEC);
     }
     pthread_mutex_lock(&w->lock);
-    while (w->count == 0 && !w->finished && !w->stopped) {
+    while (!ready_locked(w)) {
         if (!bounded)
             pthread_cond_wait(&w->cond, &w->lock);
         else if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) != 0)
             break;
     }
-    bool ready = w->count > 0 || w->finished || w->stopped;
+    bool ready = ready_locked(w);
     pthread_mutex_unlock(&w->lock);
     return ready;
 }

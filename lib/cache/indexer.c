@@ -101,12 +101,17 @@ void rci_index_change_init(rci_index_change *c)
 {
     rci_index_values_init(&c->old_vals);
     rci_index_values_init(&c->new_vals);
+    c->buckets = NULL;
+    c->buckets_cap = 0;
 }
 
 void rci_index_change_free(rci_index_change *c)
 {
     rci_index_values_free(&c->old_vals);
     rci_index_values_free(&c->new_vals);
+    free(c->buckets);
+    c->buckets = NULL;
+    c->buckets_cap = 0;
 }
 
 rci_indexer *rci_indexer_new(const char *name, rc_index_fn fn, void *ctx)
@@ -172,11 +177,10 @@ static rci_bucket *bucket_get_or_create(rci_map *buckets, const char *value)
     return b;
 }
 
-static void drop_if_empty(rci_map *buckets, const char *value)
+static void drop_if_empty(rci_map *buckets, rci_bucket *b)
 {
-    rci_bucket *b = rci_map_get(buckets, value);
     if (b && b->members.count == 0) {
-        rci_map_remove(buckets, value);
+        rci_map_remove(buckets, b->value);
         bucket_free(b);
     }
 }
@@ -184,13 +188,26 @@ static void drop_if_empty(rci_map *buckets, const char *value)
 void rci_indexer_abort(rci_map *buckets, const rci_index_change *c)
 {
     for (size_t i = 0; i < c->new_vals.n; i++)
-        drop_if_empty(buckets, rci_index_values_at(&c->new_vals, i));
+        drop_if_empty(buckets, rci_map_get(buckets, rci_index_values_at(&c->new_vals, i)));
+}
+
+static bool buckets_reserve(rci_index_change *c, size_t n)
+{
+    if (n <= c->buckets_cap)
+        return true;
+    rci_bucket **b = realloc(c->buckets, n * sizeof *b);
+    if (!b)
+        return false;
+    c->buckets = b;
+    c->buckets_cap = n;
+    return true;
 }
 
 int rci_indexer_prepare(const rci_indexer *ix, rci_map *buckets, rci_index_change *c, const rc_object *old,
                         const rc_object *obj)
 {
-    if (compute(ix, old, &c->old_vals) != 0 || compute(ix, obj, &c->new_vals) != 0)
+    if (compute(ix, old, &c->old_vals) != 0 || compute(ix, obj, &c->new_vals) != 0 ||
+        !buckets_reserve(c, c->new_vals.n))
         return RC_ENOMEM;
     for (size_t i = 0; i < c->new_vals.n; i++) {
         rci_bucket *b = bucket_get_or_create(buckets, rci_index_values_at(&c->new_vals, i));
@@ -198,21 +215,28 @@ int rci_indexer_prepare(const rci_indexer *ix, rci_map *buckets, rci_index_chang
             rci_indexer_abort(buckets, c);
             return RC_ENOMEM;
         }
+        c->buckets[i] = b;
     }
     return 0;
 }
 
+/* The bucket old value i leaves: the new value's at the same position when equal, else looked up. */
+static rci_bucket *old_bucket(rci_map *buckets, const rci_index_change *c, size_t i)
+{
+    const char *value = rci_index_values_at(&c->old_vals, i);
+    if (i < c->new_vals.n && strcmp(value, rci_index_values_at(&c->new_vals, i)) == 0)
+        return c->buckets[i];
+    return rci_map_get(buckets, value);
+}
+
 void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *old, rc_object *obj)
 {
-    for (size_t i = 0; i < c->new_vals.n; i++) {
-        rci_bucket *b = rci_map_get(buckets, rci_index_values_at(&c->new_vals, i));
-        rci_ptrset_insert(&b->members, obj);
-    }
+    for (size_t i = 0; i < c->new_vals.n; i++)
+        rci_ptrset_insert(&c->buckets[i]->members, obj);
     for (size_t i = 0; old && old != obj && i < c->old_vals.n; i++) {
-        const char *value = rci_index_values_at(&c->old_vals, i);
-        rci_bucket *b = rci_map_get(buckets, value);
+        rci_bucket *b = old_bucket(buckets, c, i);
         if (b && rci_ptrset_remove(&b->members, old))
-            drop_if_empty(buckets, value);
+            drop_if_empty(buckets, b);
     }
 }
 

@@ -33,9 +33,12 @@ typedef struct rci_indexer {
     rci_map buckets; /* value -> rci_bucket * */
 } rci_indexer;
 
-/* The values of one change: those of the old object and of the new one. */
+/* The values of one change: those of the old object and of the new one, and the bucket of each new
+ * value (found or created by prepare, so commit looks nothing up again). */
 typedef struct rci_index_change {
     rc_index_values old_vals, new_vals;
+    rci_bucket **buckets;
+    size_t buckets_cap;
 } rci_index_change;
 
 void rci_index_values_init(rc_index_values *v);
@@ -55,7 +58,9 @@ void rci_buckets_clear(rci_map *buckets);
  * RC_ENOMEM leaves the buckets as they were. */
 int rci_indexer_prepare(const rci_indexer *ix, rci_map *buckets, rci_index_change *c, const rc_object *old,
                         const rc_object *obj);
-/* Applies a prepared change: obj joins its buckets, old leaves its own (emptied buckets are freed). */
+/* Applies a prepared change: obj joins its buckets, old leaves its own (emptied buckets are freed). An old
+ * value equal to the new value at the same position reuses its bucket: an update that keeps its values
+ * (the usual case) costs one bucket lookup per value in all. */
 void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *old, rc_object *obj);
 /* Undoes a prepare that will not be committed (frees buckets it created empty). */
 void rci_indexer_abort(rci_map *buckets, const rci_index_change *c);

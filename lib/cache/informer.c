@@ -100,7 +100,7 @@ static bool has_managed_fields(const rc_object *obj)
     static _Atomic uint32_t cached_id = RCI_INTERN_NONE;
     uint32_t id = atomic_load_explicit(&cached_id, memory_order_relaxed);
     if (id == RCI_INTERN_NONE) {
-        id = rci_intern(key, sizeof key - 1); /* a seeded key: its id is fixed for the process */
+        id = rci_intern_find(key, sizeof key - 1); /* seeded at start-up: the id is fixed */
         atomic_store_explicit(&cached_id, id, memory_order_relaxed);
     }
     rc_node meta = rci_node_get_id(rc_object_root(obj), RCI_K_METADATA);

@@ -294,7 +294,7 @@ int rci_cronjob_decide(const rci_cronjob_input *in, rci_cronjob_plan *plan)
             schedule(&s);
         if (!rc_object_deletion_timestamp(cj))
             cleanup_finished(&s);
-        if (cJSON_GetArraySize(s.active) == 0 && !cJSON_GetObjectItemCaseSensitive(old, "active"))
+        if (cJSON_GetArraySize(s.active) == 0) /* omitted when empty, as upstream serialises it */
             cJSON_DeleteItemFromObjectCaseSensitive(s.status, "active");
         if (plan->create || !cJSON_Compare(s.status, old, true)) {
             rci_plan_set_status(&plan->base, s.status);

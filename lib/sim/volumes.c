@@ -69,7 +69,8 @@ static rc_object *find_volume(rc_reconcile_ctx *ctx, const rc_object *pvc, const
         const char *pcls = rc_object_get_str(pv, "spec.storageClassName");
         const char *phase = rc_object_get_str(pv, "status.phase");
         int64_t size = storage_of(rc_object_at(pv, "spec.capacity.storage"));
-        if (rc_node_exists(rc_object_at(pv, "spec.claimRef")) || (phase && strcmp(phase, "Available")) ||
+        bool free_phase = !phase || !strcmp(phase, "Available") || !strcmp(phase, "Pending");
+        if (rc_node_exists(rc_object_at(pv, "spec.claimRef")) || !free_phase ||
             strcmp(pcls ? pcls : "", cls) || size < want ||
             !modes_cover(rc_object_at(pv, "spec.accessModes"), rc_object_at(pvc, "spec.accessModes")))
             continue;

@@ -1,11 +1,16 @@
 /* item.h - the interned key record shared by the workqueue's parts: one per distinct key, found through
  * the queue's key table, linked into a ready list (or the idle list, or the free list once recycled),
- * placed in the delay heap or the in-flight set. Every field is guarded by the queue lock. */
+ * placed in the delay heap or the in-flight set. Every field is guarded by the queue lock, except that
+ * `state` (flags, priority and a generation bumped when the record takes a new key) and the key bytes
+ * are also read without the lock by the lookaside fast path (lookaside.h). So lock holders change state
+ * only through rci_wq_set_state, and records are never freed while their queue lives. */
 #ifndef RC_WORKQUEUE_ITEM_H
 #define RC_WORKQUEUE_ITEM_H
 
 #include <reconcile/clock.h>
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -17,6 +22,8 @@ enum {
 };
 
 #define RCI_WQ_NOT_IN_HEAP UINT32_MAX
+/* state: bits 0-15 flags, 16-23 priority (as uint8_t), 24-63 generation. */
+#define RCI_WQ_GEN_SHIFT 24
 
 typedef struct rci_wq_item {
     struct rci_wq_item *prev, *next; /* ready list, idle list or free list */
@@ -25,12 +32,40 @@ typedef struct rci_wq_item {
     rc_time added_at;                /* metrics: when it became dirty */
     rc_time started_at;              /* metrics: when it was handed out */
     uint64_t hash;
+    _Atomic uint64_t state;
     uint32_t heap_index;
-    uint32_t key_cap; /* bytes available in key[], so a recycled record can take a new key */
-    uint16_t flags;
-    int8_t priority;       /* ready / dirty: the priority it is handed out at */
+    uint32_t key_cap;      /* bytes in key[], a multiple of 8; fixed for the record's life */
     int8_t delay_priority; /* delayed: the priority it becomes ready at */
-    char key[];
+    _Alignas(8) char key[]; /* NUL-terminated, zero-padded to a multiple of 8 bytes */
 } rci_wq_item;
+
+_Static_assert(offsetof(rci_wq_item, key) % 8 == 0, "record keys are read in 8-byte words");
+
+static inline uint64_t rci_wq_state(const rci_wq_item *it)
+{
+    return atomic_load_explicit(&((rci_wq_item *)it)->state, memory_order_relaxed);
+}
+
+static inline unsigned rci_wq_flags(const rci_wq_item *it) { return (unsigned)(rci_wq_state(it) & 0xffffu); }
+
+static inline int rci_wq_priority(const rci_wq_item *it) { return (int8_t)(uint8_t)(rci_wq_state(it) >> 16); }
+
+/* Sets flags and priority, keeping the generation. Leaving READY or DIRTY is an exchange, so the lock
+ * holder acquires from a lock-free add that confirmed that state (the getter sees what the adder wrote
+ * before adding) and such an add can no longer succeed; other changes are plain release stores. */
+static inline void rci_wq_set_state(rci_wq_item *it, unsigned flags, int priority)
+{
+    uint64_t old = rci_wq_state(it);
+    uint64_t s = (old & ~(uint64_t)0xffffff) | (uint64_t)(uint8_t)priority << 16 | flags;
+    if (old & (RCI_WQ_READY | RCI_WQ_DIRTY))
+        atomic_exchange_explicit(&it->state, s, memory_order_acq_rel);
+    else
+        atomic_store_explicit(&it->state, s, memory_order_release);
+}
+
+static inline void rci_wq_set_flags(rci_wq_item *it, unsigned flags)
+{
+    rci_wq_set_state(it, flags, rci_wq_priority(it));
+}
 
 #endif

@@ -23,13 +23,13 @@
 #include "workqueue/delayheap.h"
 #include "workqueue/item.h"
 #include "workqueue/itemtab.h"
+#include "workqueue/lookaside.h"
 #include "workqueue/procset.h"
 #include "workqueue/queue.h"
 
 #define NLEVELS (RC_WORKQUEUE_PRIORITY_MAX - RC_WORKQUEUE_PRIORITY_MIN + 1)
 #define DEFAULT_AGING_EVERY 16
 #define DEFAULT_IDLE_KEYS 4096
-#define MAX_FREE_ITEMS 1024
 /* Polls a spinning getter makes before it sleeps (a few tens of microseconds). */
 #define SPIN_POLLS 2048
 /* Key bytes every recycled record can hold: a record with a short key is 128 bytes in all. */
@@ -61,8 +61,10 @@ struct rc_workqueue {
     rci_procset inflight;
     item_list idle;             /* least recently used first */
     size_t idle_max;
-    rci_wq_item *free_items;    /* recycled records (linked by next), each with key_cap >= MIN_KEY_CAP */
-    size_t nfree;
+    rci_wq_item *free_items;    /* forgotten records (linked by next), reused for new keys */
+    uint64_t generation;        /* of the last record given a key */
+    rci_lookaside *lookaside;   /* lock-free dedup of adds of waiting keys */
+    _Atomic bool closed;        /* shutting_down, readable without the lock */
     uint64_t next_seq;
     unsigned aging_every, skipped;
     unsigned waiters, drain_waiters;
@@ -168,8 +170,8 @@ static void unlock_and_wake(rc_workqueue *q)
 
 static void ready_push(rc_workqueue *q, rci_wq_item *it)
 {
-    int lvl = level_of(it->priority);
-    it->flags |= RCI_WQ_READY;
+    int lvl = level_of(rci_wq_priority(it));
+    rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_READY);
     it->seq = q->next_seq++;
     list_append(&q->levels[lvl], it);
     q->level_mask |= 1u << lvl;
@@ -179,25 +181,25 @@ static void ready_push(rc_workqueue *q, rci_wq_item *it)
 
 static void ready_unlink(rc_workqueue *q, rci_wq_item *it)
 {
-    int lvl = level_of(it->priority);
+    int lvl = level_of(rci_wq_priority(it));
     list_unlink(&q->levels[lvl], it);
     if (!q->levels[lvl].head)
         q->level_mask &= ~(1u << lvl);
-    it->flags &= (uint16_t)~RCI_WQ_READY;
+    rci_wq_set_flags(it, rci_wq_flags(it) & ~(unsigned)RCI_WQ_READY);
     q->nready--;
 }
 
 /* A ready key added again at a higher priority moves up (behind the keys already at that level). */
 static void raise_priority(rc_workqueue *q, rci_wq_item *it, int priority)
 {
-    if (priority <= it->priority)
+    if (priority <= rci_wq_priority(it))
         return;
-    if (it->flags & RCI_WQ_READY) {
+    if (rci_wq_flags(it) & RCI_WQ_READY) {
         ready_unlink(q, it);
-        it->priority = (int8_t)priority;
+        rci_wq_set_state(it, rci_wq_flags(it), priority);
         ready_push(q, it);
     } else {
-        it->priority = (int8_t)priority;
+        rci_wq_set_state(it, rci_wq_flags(it), priority);
     }
 }
 
@@ -212,36 +214,38 @@ static void count_add(rc_workqueue *q, rci_wq_item *it)
 
 static void unschedule(rc_workqueue *q, rci_wq_item *it)
 {
-    if (it->flags & RCI_WQ_DELAYED) {
+    if (rci_wq_flags(it) & RCI_WQ_DELAYED) {
         rci_delayheap_remove(&q->delayed, it);
-        it->flags &= (uint16_t)~RCI_WQ_DELAYED;
+        rci_wq_set_flags(it, rci_wq_flags(it) & ~(unsigned)RCI_WQ_DELAYED);
     }
 }
 
 /* Makes it ready now (or dirty while processing), merging with whatever state it is in. */
 static void add_now(rc_workqueue *q, rci_wq_item *it, int priority)
 {
-    if (it->flags & (RCI_WQ_READY | RCI_WQ_DIRTY)) {
+    if (rci_wq_flags(it) & (RCI_WQ_READY | RCI_WQ_DIRTY)) {
         raise_priority(q, it, priority);
         return;
     }
     unschedule(q, it);
-    it->priority = (int8_t)priority;
     count_add(q, it);
-    if (it->flags & RCI_WQ_PROCESSING)
-        it->flags |= RCI_WQ_DIRTY;
-    else
+    unsigned flags = rci_wq_flags(it);
+    if (flags & RCI_WQ_PROCESSING) {
+        rci_wq_set_state(it, flags | RCI_WQ_DIRTY, priority);
+    } else {
+        rci_wq_set_state(it, flags, priority);
         ready_push(q, it);
+    }
 }
 
 /* Schedules it for ready_at unless it is ready sooner already. False on allocation failure. */
 static bool add_delayed(rc_workqueue *q, rci_wq_item *it, int priority, rc_time ready_at)
 {
-    if (it->flags & (RCI_WQ_READY | RCI_WQ_DIRTY)) {
+    if (rci_wq_flags(it) & (RCI_WQ_READY | RCI_WQ_DIRTY)) {
         raise_priority(q, it, priority);
         return true;
     }
-    if (it->flags & RCI_WQ_DELAYED) {
+    if (rci_wq_flags(it) & RCI_WQ_DELAYED) {
         if (priority > it->delay_priority)
             it->delay_priority = (int8_t)priority;
         if (ready_at < it->ready_at) {
@@ -258,7 +262,7 @@ static bool add_delayed(rc_workqueue *q, rci_wq_item *it, int priority, rc_time 
     it->delay_priority = (int8_t)priority;
     if (!rci_delayheap_push(&q->delayed, it))
         return false;
-    it->flags |= RCI_WQ_DELAYED;
+    rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_DELAYED);
     if (it->heap_index == 0)
         wake_getter(q);
     return true;
@@ -275,30 +279,23 @@ static void promote_due(rc_workqueue *q)
         add_now(q, it, it->delay_priority);
 }
 
-static void release_record(rc_workqueue *q, rci_wq_item *it)
-{
-    if (it->key_cap >= MIN_KEY_CAP && q->nfree < MAX_FREE_ITEMS) {
-        it->next = q->free_items;
-        q->free_items = it;
-        q->nfree++;
-    } else {
-        free(it);
-    }
-}
-
+/* Records are never freed while the queue lives (the lookaside may still point at them): a forgotten
+ * record joins the free list for the next new key. */
 static void forget_record(rc_workqueue *q, rci_wq_item *it)
 {
     rci_itemtab_remove(&q->keys, it->hash, it);
-    release_record(q, it);
+    rci_wq_set_flags(it, 0);
+    it->next = q->free_items;
+    q->free_items = it;
 }
 
 /* A record with no state left joins the idle list; the least recently used idle record beyond the
  * bound is dropped. */
 static void park_if_unused(rc_workqueue *q, rci_wq_item *it)
 {
-    if (it->flags)
+    if (rci_wq_flags(it))
         return;
-    it->flags = RCI_WQ_IDLE;
+    rci_wq_set_flags(it, RCI_WQ_IDLE);
     list_append(&q->idle, it);
     if (q->idle.len > q->idle_max) {
         rci_wq_item *old = q->idle.head;
@@ -313,15 +310,16 @@ static rci_wq_item *new_record(rc_workqueue *q, size_t n)
     rci_wq_item *it = q->free_items;
     if (it && it->key_cap >= n) {
         q->free_items = it->next;
-        q->nfree--;
         return it;
     }
-    size_t cap = n > MIN_KEY_CAP ? n : MIN_KEY_CAP;
+    size_t cap = ((n > MIN_KEY_CAP ? n : MIN_KEY_CAP) + 7) & ~(size_t)7;
     if (cap > UINT32_MAX)
         return NULL;
     it = malloc(offsetof(rci_wq_item, key) + cap);
-    if (it)
+    if (it) {
         it->key_cap = (uint32_t)cap;
+        atomic_init(&it->state, 0);
+    }
     return it;
 }
 
@@ -329,20 +327,21 @@ static rci_wq_item *intern(rc_workqueue *q, const char *key, uint64_t hash, size
 {
     rci_wq_item *it = rci_itemtab_find_key(&q->keys, hash, key);
     if (it) {
-        if (it->flags & RCI_WQ_IDLE) {
+        if (rci_wq_flags(it) & RCI_WQ_IDLE) {
             list_unlink(&q->idle, it);
-            it->flags = 0;
+            rci_wq_set_flags(it, 0);
         }
         return it;
     }
     if (!rci_itemtab_reserve(&q->keys) || !(it = new_record(q, n)))
         return NULL;
-    uint32_t cap = it->key_cap;
-    memset(it, 0, offsetof(rci_wq_item, key));
-    it->key_cap = cap;
+    it->prev = it->next = NULL;
+    it->ready_at = it->added_at = it->started_at = 0;
+    it->seq = 0;
     it->hash = hash;
     it->heap_index = RCI_WQ_NOT_IN_HEAP;
-    memcpy(it->key, key, n);
+    it->delay_priority = 0;
+    rci_wq_item_assign(it, key, n, ++q->generation);
     rci_itemtab_insert(&q->keys, hash, it);
     atomic_store_explicit(&q->slots_hint, q->keys.slots, memory_order_relaxed);
     atomic_store_explicit(&q->cap_hint, q->keys.cap, memory_order_relaxed);
@@ -372,6 +371,10 @@ int rc_workqueue_add_opts(rc_workqueue *q, const char *key, const rc_workqueue_a
     }
     size_t n = strlen(key) + 1;
     uint64_t hash = rci_hash_bytes(key, n - 1);
+    /* An add of a key already waiting (or dirty) at this priority or above changes nothing. */
+    if (delay <= 0 && !atomic_load_explicit(&q->closed, memory_order_relaxed) &&
+        rci_lookaside_dedup(q->lookaside, key, n, hash, opts->priority))
+        return 0;
     prefetch_slot(q, hash);
     int rc = 0;
     pthread_mutex_lock(&q->mu);
@@ -379,6 +382,7 @@ int rc_workqueue_add_opts(rc_workqueue *q, const char *key, const rc_workqueue_a
     if (!it) {
         rc = q->shutting_down ? RC_ECLOSED : RC_ENOMEM;
     } else {
+        rci_lookaside_publish(q->lookaside, it);
         if (q->mops && (opts->after > 0 || opts->rate_limited))
             q->mops->retry(q->qm);
         if (delay <= 0)
@@ -445,7 +449,7 @@ static int take(rc_workqueue *q, const char **key)
         return RC_ENOMEM;
     rci_wq_item *it = pick(q);
     ready_unlink(q, it);
-    it->flags |= RCI_WQ_PROCESSING;
+    rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
     if (q->mops) {
         it->started_at = rc_clock_now(q->clock);
@@ -508,19 +512,18 @@ int rc_workqueue_done(rc_workqueue *q, const char *key)
     rci_wq_item *it = rci_procset_take(&q->inflight, key);
     if (!it) {
         it = rci_itemtab_find_key(&q->keys, rci_hash_str(key), key);
-        it = it && (it->flags & RCI_WQ_PROCESSING) ? rci_procset_take(&q->inflight, it->key) : NULL;
+        it = it && (rci_wq_flags(it) & RCI_WQ_PROCESSING) ? rci_procset_take(&q->inflight, it->key) : NULL;
     }
     if (!it) {
         pthread_mutex_unlock(&q->mu);
         return RC_ENOTFOUND;
     }
-    it->flags &= (uint16_t)~RCI_WQ_PROCESSING;
     if (q->mops)
         q->mops->work_duration(q->qm, seconds(rc_clock_now(q->clock) - it->started_at));
-    if (it->flags & RCI_WQ_DIRTY) {
-        it->flags &= (uint16_t)~RCI_WQ_DIRTY;
+    unsigned flags = rci_wq_flags(it);
+    rci_wq_set_flags(it, flags & ~(unsigned)(RCI_WQ_PROCESSING | RCI_WQ_DIRTY));
+    if (flags & RCI_WQ_DIRTY)
         ready_push(q, it);
-    }
     park_if_unused(q, it);
     if (!q->inflight.count && q->drain_waiters)
         pthread_cond_broadcast(&q->drain_cond);
@@ -577,6 +580,7 @@ void rc_workqueue_shut_down(rc_workqueue *q)
         return;
     pthread_mutex_lock(&q->mu);
     q->shutting_down = true;
+    atomic_store_explicit(&q->closed, true, memory_order_relaxed);
     rci_wq_item *it;
     while ((it = rci_delayheap_top(&q->delayed))) {
         unschedule(q, it);
@@ -659,15 +663,19 @@ int rc_workqueue_new(const rc_workqueue_options *opts, rc_workqueue **out, rc_er
         return rc_error_set(err, RC_EINVAL, "rc_workqueue_new: metrics.ops must set every hook");
     }
     rc_workqueue *q = calloc(1, sizeof *q);
-    if (q)
+    if (q) {
         q->name = strdup(o.name ? o.name : "");
-    int rc = q && q->name ? 0 : RC_ENOMEM;
+        q->lookaside = rci_lookaside_new();
+    }
+    int rc = q && q->name && q->lookaside ? 0 : RC_ENOMEM;
     if (rc == 0 && !o.rate_limiter)
         rc = rc_rate_limiter_default_new(&o.rate_limiter, err);
     if (rc) {
         rc_rate_limiter_free(o.rate_limiter);
-        if (q)
+        if (q) {
             free(q->name);
+            rci_lookaside_free(q->lookaside);
+        }
         free(q);
         return rc == RC_ENOMEM ? rc_error_set(err, rc, "rc_workqueue_new: out of memory") : rc;
     }
@@ -706,6 +714,7 @@ void rc_workqueue_free(rc_workqueue *q)
         q->free_items = it->next;
         free(it);
     }
+    rci_lookaside_free(q->lookaside);
     rci_delayheap_free(&q->delayed);
     rci_procset_free(&q->inflight);
     if (q->mops)
