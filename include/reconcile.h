@@ -24,6 +24,7 @@
 #include "reconcile/controller.h"
 #include "reconcile/manager.h"
 #include "reconcile/testenv.h"
+#include "reconcile/controllers.h"
 #include "reconcile/listwatch.h"
 #include "reconcile/client.h"
 #include "reconcile/apiserver.h"

@@ -2,9 +2,13 @@
  * virtual clock: the test wakes the controller when it asked to be requeued or when a Job it created
  * finishes (scripted run time), plays the API server (creates, deletes, status) and checks exact start
  * times over a virtual day, a spec.timeZone across a daylight-saving change, Forbid and Replace, history
- * limits, more than 100 missed starts, startingDeadlineSeconds and the stop conditions. */
+ * limits, more than 100 missed starts, startingDeadlineSeconds and the stop conditions; then a CronJob
+ * end to end with the Job controller on the simulated cluster (rc_testenv + rc_sim). */
 #include <reconcile.h>
+#include <reconcile/controllers.h>
 #include <reconcile/cron.h>
+#include <reconcile/sim.h>
+#include <reconcile/testenv.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -407,6 +411,42 @@ START_TEST(active_list_is_reconciled)
 }
 END_TEST
 
+START_TEST(cronjob_end_to_end_on_the_simulated_cluster)
+{
+    rc_error err = {0};
+    rc_testenv *env = NULL;
+    rc_testenv_options o = {.seed = 9, .no_rbac = true};
+    ck_assert_int_eq(rc_testenv_new(&o, &env, &err), 0);
+    rc_sim *sim = NULL;
+    ck_assert_int_eq(rc_sim_new(rc_testenv_manager(env), NULL, &sim, &err), 0);
+    const rc_controller_ops *ops = NULL;
+    void *self = NULL;
+    rc_cronjob_options copts = {.default_time_zone = "Mars/Base"};
+    ck_assert_int_eq(rc_cronjob_controller_new(&copts, &ops, &self, &err), RC_ENOTFOUND);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_cronjob_controller_new(NULL, &ops, &self, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller(env, ops, self, NULL, &err), 0);
+    ck_assert_int_eq(rc_job_controller_new(NULL, &ops, &self, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller(env, ops, self, NULL, &err), 0);
+    ck_assert_int_eq(rc_sim_add_nodes(sim, "node", 1, 0, &err), 0);
+    const char *yaml = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: hello\n  namespace: default\nspec:\n"
+                       "  schedule: \"*/1 * * * *\"\n  timeZone: Europe/Berlin\n  concurrencyPolicy: Forbid\n"
+                       "  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n"
+                       "          - name: hello\n            image: busybox\n          restartPolicy: OnFailure\n";
+    ck_assert_int_eq(rc_testenv_load_yaml(env, yaml, &err), 0);
+    ck_assert_int_eq(rc_testenv_advance(env, 10 * RC_MINUTE + 30 * RC_SEC), 0);
+    /* ten runs (00:01 ... 00:10), each done in ~11 s: the newest three successful Jobs are kept */
+    ck_assert(rc_testenv_field_equals(env, "cronjobs.batch", "default", "hello", "status.lastScheduleTime",
+                                      "\"2024-01-01T00:10:00Z\"", &err));
+    ck_assert_int_eq(rc_testenv_count(env, "jobs.batch", "default", NULL, &err), 3);
+    rc_object *job = NULL;
+    ck_assert_int_eq(rc_testenv_get(env, "jobs.batch", "default", "hello-28401130", &job, &err), 0);
+    ck_assert_str_eq(rc_object_annotation(job, RCI_CRONJOB_SCHEDULED_ANN), "2024-01-01T01:10:00+01:00");
+    rc_object_unref(job);
+    rc_testenv_free(env);
+}
+END_TEST
+
 static Suite *cronjob_suite(void)
 {
     Suite *s = suite_create("cronjob");
@@ -423,6 +463,7 @@ static Suite *cronjob_suite(void)
     tcase_add_test(tc, starting_deadline_seconds);
     tcase_add_test(tc, suspend_bad_schedule_and_bad_zone_stop);
     tcase_add_test(tc, active_list_is_reconciled);
+    tcase_add_test(tc, cronjob_end_to_end_on_the_simulated_cluster);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,8 +3,12 @@
  * kubelet that makes them Ready after a second, pod garbage collection for removed nodes). Shows the
  * notes' fluentd DaemonSet on every node including a tainted control-plane node; nodes added, removed,
  * tainted, cordoned and relabelled; duplicates; RollingUpdate within maxUnavailable and with maxSurge;
- * OnDelete; eligibility rules and revision pruning. */
+ * OnDelete; eligibility rules and revision pruning; and the fluentd example end to end through the
+ * controller, the embedded API server and the simulated scheduler/kubelet (rc_testenv + rc_sim). */
 #include <reconcile.h>
+#include <reconcile/controllers.h>
+#include <reconcile/sim.h>
+#include <reconcile/testenv.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -571,6 +575,45 @@ START_TEST(revisions_are_named_by_hash_and_pruned)
 }
 END_TEST
 
+START_TEST(fluentd_end_to_end_on_the_simulated_cluster)
+{
+    rc_error err = {0};
+    rc_testenv *env = NULL;
+    rc_testenv_options o = {.seed = 5, .no_rbac = true};
+    ck_assert_int_eq(rc_testenv_new(&o, &env, &err), 0);
+    rc_sim *sim = NULL;
+    ck_assert_int_eq(rc_sim_new(rc_testenv_manager(env), NULL, &sim, &err), 0);
+    const rc_controller_ops *ops = NULL;
+    void *self = NULL;
+    ck_assert_int_eq(rc_daemonset_controller_new(NULL, &ops, &self, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller(env, ops, self, NULL, &err), 0);
+    ck_assert_int_eq(rc_sim_add_nodes(sim, "worker", 2, 0, &err), 0);
+    rc_sim_node_spec cp = {.name = "control-plane"};
+    ck_assert_int_eq(rc_sim_add_node(sim, &cp, &err), 0);
+    ck_assert_int_eq(rc_sim_taint(sim, "control-plane", "node-role.kubernetes.io/control-plane", NULL, "NoSchedule",
+                                  &err), 0);
+    char manifest[4096];
+    snprintf(manifest, sizeof manifest, fluentd, "", "", "quay.io/fluentd_elasticsearch/fluentd:v2.5.2");
+    ck_assert_int_eq(rc_testenv_load_yaml(env, manifest, &err), 0);
+    ck_assert_int_eq(rc_testenv_advance(env, 30 * RC_SEC), 0);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 3);
+    ck_assert(rc_testenv_field_equals(env, "daemonsets.apps", "kube-system", "fluentd-elasticsearch",
+                                      "status.numberReady", "3", &err));
+    ck_assert_int_eq(rc_testenv_count(env, "controllerrevisions.apps", "kube-system", NULL, &err), 1);
+    /* a new node gets its pod; a removed one loses it */
+    ck_assert_int_eq(rc_sim_add_nodes(sim, "extra", 1, 0, &err), 0);
+    ck_assert_int_eq(rc_testenv_advance(env, 30 * RC_SEC), 0);
+    ck_assert(rc_testenv_field_equals(env, "daemonsets.apps", "kube-system", "fluentd-elasticsearch",
+                                      "status.numberAvailable", "4", &err));
+    ck_assert_int_eq(rc_sim_remove_node(sim, "worker-1", &err), 0);
+    ck_assert_int_eq(rc_testenv_advance(env, 30 * RC_SEC), 0);
+    ck_assert(rc_testenv_field_equals(env, "daemonsets.apps", "kube-system", "fluentd-elasticsearch",
+                                      "status.desiredNumberScheduled", "3", &err));
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 3);
+    rc_testenv_free(env);
+}
+END_TEST
+
 static Suite *daemonset_suite(void)
 {
     Suite *s = suite_create("daemonset");
@@ -585,6 +628,7 @@ static Suite *daemonset_suite(void)
     tcase_add_test(tc, unsatisfied_expectations_only_update_status);
     tcase_add_test(tc, eligibility_rules);
     tcase_add_test(tc, revisions_are_named_by_hash_and_pruned);
+    tcase_add_test(tc, fluentd_end_to_end_on_the_simulated_cluster);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,8 +2,12 @@
  * in-test cluster: a kubelet that runs each pod for a scripted time, pod deletion with finalizers, and
  * the Job's status written back. Shows the notes' `pi` Job with parallelism 2 and completions 4, the
  * pod-failure back-off up to backoffLimit, activeDeadlineSeconds, Indexed mode, work-queue Jobs,
- * suspend/resume, OnFailure restarts and ttlSecondsAfterFinished. */
+ * suspend/resume, OnFailure restarts and ttlSecondsAfterFinished; then the same `pi` Job end to end
+ * through the controller, the embedded API server and the simulated kubelet (rc_testenv + rc_sim). */
 #include <reconcile.h>
+#include <reconcile/controllers.h>
+#include <reconcile/sim.h>
+#include <reconcile/testenv.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -466,6 +470,50 @@ START_TEST(ttl_after_finished)
 }
 END_TEST
 
+START_TEST(pi_end_to_end_on_the_simulated_cluster)
+{
+    rc_error err = {0};
+    rc_testenv *env = NULL;
+    rc_testenv_options o = {.seed = 3, .no_rbac = true};
+    ck_assert_int_eq(rc_testenv_new(&o, &env, &err), 0);
+    rc_sim *sim = NULL;
+    ck_assert_int_eq(rc_sim_new(rc_testenv_manager(env), NULL, &sim, &err), 0);
+    const rc_controller_ops *ops = NULL;
+    void *self = NULL;
+    ck_assert_int_eq(rc_job_controller_new(NULL, &ops, &self, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller(env, ops, self, NULL, &err), 0);
+    ck_assert_int_eq(rc_ttl_after_finished_controller_new(&ops, &self, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller(env, ops, self, NULL, &err), 0);
+    ck_assert_int_eq(rc_sim_add_nodes(sim, "node", 2, 0, &err), 0);
+    const char *pi = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\n  namespace: default\nspec:\n"
+                     "  parallelism: 2\n  completions: 4\n  backoffLimit: 4\n  ttlSecondsAfterFinished: 100\n"
+                     "  template:\n    spec:\n      containers:\n      - name: pi\n        image: perl:5.34.0\n"
+                     "        command: [\"perl\", \"-Mbignum=bpi\", \"-wle\", \"print bpi(2000)\"]\n"
+                     "      restartPolicy: Never\n";
+    ck_assert_int_eq(rc_testenv_load_yaml(env, pi, &err), 0);
+    long most_active = 0;
+    for (int s = 0; s < 60; s++) {
+        ck_assert_int_eq(rc_testenv_advance(env, RC_SEC), 0);
+        rc_object *job = NULL;
+        ck_assert_int_eq(rc_testenv_get(env, "jobs.batch", "default", "pi", &job, &err), 0);
+        long a = (long)rc_object_get_int(job, "status.active", 0);
+        most_active = a > most_active ? a : most_active;
+        rc_object_unref(job);
+    }
+    ck_assert_int_le(most_active, 2);
+    ck_assert(rc_testenv_field_equals(env, "jobs.batch", "default", "pi", "status.succeeded", "4", &err));
+    ck_assert(rc_testenv_field_equals(env, "jobs.batch", "default", "pi", "status.conditions.1.type", "\"Complete\"", &err));
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "default", "job-name=pi", &err), 4);
+    ck_assert_int_eq(rc_testenv_advance(env, 2 * RC_MINUTE), 0); /* ttlSecondsAfterFinished */
+    rc_object *gone = NULL; /* deleted in the foreground: gone, or waiting for the garbage collector */
+    int rc = rc_testenv_get(env, "jobs.batch", "default", "pi", &gone, &err);
+    ck_assert(rc == RC_ENOTFOUND || (rc == 0 && rc_object_deletion_timestamp(gone)));
+    rc_object_unref(gone);
+    rc_error_clear(&err);
+    rc_testenv_free(env);
+}
+END_TEST
+
 static Suite *job_suite(void)
 {
     Suite *s = suite_create("job");
@@ -481,6 +529,7 @@ static Suite *job_suite(void)
     tcase_add_test(tc, unsatisfied_expectations_block_creates_not_status);
     tcase_add_test(tc, finished_job_only_releases_finalizers);
     tcase_add_test(tc, ttl_after_finished);
+    tcase_add_test(tc, pi_end_to_end_on_the_simulated_cluster);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,7 +2,7 @@
  *
  * rc_cron_parse reads the standard five-field syntax of robfig/cron v3 (the parser Kubernetes uses):
  * "minute hour day-of-month month day-of-week", each field `*`, `?`, a value, a range `a-b`, a list
- * `x,y`, a step `*\/n`, `a-b/n` or `a/n` (= a-max/n); month names JAN-DEC and weekday names SUN-SAT
+ * `x,y`, or a star or range with a step `/n` (`a/n` means a-max/n); month names JAN-DEC and weekday names SUN-SAT
  * (case-insensitive); the macros @yearly/@annually, @monthly, @weekly, @daily/@midnight, @hourly and
  * `@every <Go duration>`. A `TZ=` or `CRON_TZ=` prefix is rejected (Kubernetes wants spec.timeZone).
  * Errors name the field and the value that is wrong.

@@ -41,6 +41,8 @@ struct rc_delta_fifo {
     item **inflight; /* the batch being processed (popper's stack), ninflight items */
     size_t ninflight;
     rc_store *known;
+    rci_transform_fn transform; /* applied to Added, Updated and Replaced objects before they are queued */
+    void *transform_ctx;
     bool populated;
     bool closed;
     size_t initial_population;
@@ -69,6 +71,12 @@ rc_delta_fifo *rc_delta_fifo_new(rc_store *known_objects)
     rci_map_init(&f->items);
     f->known = known_objects;
     return f;
+}
+
+void rci_delta_fifo_set_transform(rc_delta_fifo *f, rci_transform_fn fn, void *ctx)
+{
+    f->transform = fn;
+    f->transform_ctx = ctx;
 }
 
 static void item_release_deltas(item *it)
@@ -240,22 +248,24 @@ static int queue_one(rc_delta_fifo *f, rc_delta_type type, rc_object *obj)
     if (!f || !has_name(obj))
         return RC_EINVAL;
     rc_object_freeze(obj);
+    /* the transform runs on the producer's thread, outside the lock (upstream runs it when queuing too) */
+    rc_object *queued = f->transform && type != RC_DELTA_DELETED ? f->transform(f->transform_ctx, obj)
+                                                                 : rc_object_ref(obj);
     pthread_mutex_lock(&f->lock);
     int rc = f->closed ? RC_ECLOSED : 0;
     if (rc == 0 && type == RC_DELTA_DELETED && !in_queue_or_flight(f, rc_object_key(obj))) {
         rc_object *known = f->known ? rc_store_get(f->known, rc_object_key(obj)) : NULL;
-        if (!known) {
-            pthread_mutex_unlock(&f->lock);
-            return 0;
-        }
         rc_object_unref(known);
+        if (!known)
+            rc = 1; /* nothing to delete: not queued, not an error */
     }
     if (rc == 0)
-        rc = queue_locked(f, type, obj, false);
+        rc = queue_locked(f, type, queued, false);
     if (rc == 0)
         f->populated = true;
     pthread_mutex_unlock(&f->lock);
-    return rc;
+    rc_object_unref(queued);
+    return rc == 1 ? 0 : rc;
 }
 
 int rc_delta_fifo_add(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_ADDED, obj); }
@@ -300,6 +310,14 @@ static int tombstone_pending(rc_delta_fifo *f, const rci_map *listed, size_t *qu
     return 0;
 }
 
+/* Drops the transformed copies of a relist (NULL-safe). */
+static void release_items(rc_object **items, size_t n)
+{
+    for (size_t i = 0; items && i < n; i++)
+        rc_object_unref(items[i]);
+    free(items);
+}
+
 int rc_delta_fifo_replace(rc_delta_fifo *f, rc_object *const *objs, size_t n, const char *resource_version)
 {
     if (!f || (n && !objs))
@@ -309,10 +327,20 @@ int rc_delta_fifo_replace(rc_delta_fifo *f, rc_object *const *objs, size_t n, co
             return RC_EINVAL;
         rc_object_freeze(objs[i]);
     }
+    rc_object **items = NULL;
+    if (n && f->transform) {
+        if (!(items = malloc(n * sizeof *items)))
+            return RC_ENOMEM;
+        for (size_t i = 0; i < n; i++)
+            items[i] = f->transform(f->transform_ctx, objs[i]);
+        objs = items;
+    }
     rci_map listed;
     rci_map_init(&listed);
-    if (!rci_map_reserve(&listed, n))
+    if (!rci_map_reserve(&listed, n)) {
+        release_items(items, n);
         return RC_ENOMEM;
+    }
     for (size_t i = 0; i < n; i++)
         rci_map_put(&listed, rc_object_key(objs[i]), objs[i], NULL);
     pthread_mutex_lock(&f->pop_lock);
@@ -334,6 +362,7 @@ int rc_delta_fifo_replace(rc_delta_fifo *f, rc_object *const *objs, size_t n, co
     pthread_mutex_unlock(&f->lock);
     pthread_mutex_unlock(&f->pop_lock);
     rci_map_free(&listed);
+    release_items(items, n);
     rc_log(RC_LOG_DEBUG, "delta_fifo", NULL, "replace: %zu items at resourceVersion %s, %zu deletions (rc %d)",
            n, resource_version ? resource_version : "", deletions, rc);
     return rc;

@@ -26,4 +26,11 @@ typedef void (*rci_pop_batch_fn)(void *ctx, rci_popped *batch, size_t n);
  * RC_EAGAIN when none arrived in time, RC_ECLOSED when closed and drained. */
 int rci_delta_fifo_pop_batch(rc_delta_fifo *f, size_t max, rc_duration wait, rci_pop_batch_fn fn, void *ctx);
 
+/* Returns the object to queue for obj as a new reference (never NULL: rc_object_ref(obj) to keep it). */
+typedef rc_object *(*rci_transform_fn)(void *ctx, rc_object *obj);
+/* Sets the transform applied to every Added, Updated and Replaced object as it is queued, on the
+ * producer's thread (Deleted and Sync deltas carry objects that already went through it). Call before the
+ * FIFO is used. */
+void rci_delta_fifo_set_transform(rc_delta_fifo *f, rci_transform_fn fn, void *ctx);
+
 #endif

@@ -23,6 +23,10 @@
 #define RCI_DS_BURST 250
 
 /* ---- daemonset_nodes.c ---- */
+/* The tolerations every daemon pod gets (key, effect; operator Exists, forever). The last one,
+ * network-unavailable, only for hostNetwork pods. */
+#define RCI_DS_AUTO_TOLERATIONS 7
+extern const char *const rci_ds_auto_tolerations[RCI_DS_AUTO_TOLERATIONS][2];
 /* NodeShouldRunDaemonPod (spec 4.2) for a pod built from ds's template on node. */
 void rci_ds_should_run(const rc_object *ds, const rc_object *node, bool *should_run, bool *should_continue);
 /* True when tolerations (a JSON array node, plus the automatic daemon tolerations when daemon is set and

@@ -1,29 +1,64 @@
 /* daemonset_controller.c - the DaemonSet controller's rc_controller_ops (spec section 4): refuses an
  * empty selector, claims pods and ControllerRevisions, makes sure the current revision exists and prunes
- * old ones, then plans the sync with rci_ds_plan (nodes read from the cache) and carries it out. */
+ * old ones, then plans the sync with rci_ds_plan (nodes read from the cache) and carries it out. A node
+ * change enqueues every DaemonSet (their keys are tracked from the DaemonSet watch). */
 #include <reconcile/controllers.h>
 #include <reconcile/events.h>
 #include <reconcile/expectations.h>
 #include <reconcile/selector.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "controllers/daemonset.h"
 #include "controllers/history.h"
+#include "util/map.h"
 
 typedef struct daemonset_controller {
     int burst;
+    pthread_mutex_t lock; /* guards keys */
+    rci_map keys;         /* key (owned) -> the same string: every DaemonSet seen */
 } daemonset_controller;
 
-static int ds_setup(void *self, rc_builder *b, rc_error *err)
+/* Watch filter on DaemonSets: remembers which exist, lets every event through. */
+static bool track_daemonset(void *ctx, rc_change_type type, const rc_object *old, const rc_object *obj)
 {
-    (void)self;
-    int rc = rc_builder_for(b, RCI_DAEMONSETS, NULL, err);
+    (void)old;
+    daemonset_controller *c = ctx;
+    const char *key = rc_object_key(obj);
+    pthread_mutex_lock(&c->lock);
+    if (type == RC_CHANGE_DELETE) {
+        free(rci_map_remove(&c->keys, key));
+    } else if (!rci_map_get(&c->keys, key)) {
+        char *copy = strdup(key);
+        if (copy && rci_map_put(&c->keys, copy, copy, NULL) != 0)
+            free(copy);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return true;
+}
+
+/* A node changed: any DaemonSet may now want (or no longer want) a pod there. */
+static void node_to_daemonsets(void *ctx, const rc_object *node, rc_keys *out)
+{
+    (void)node;
+    daemonset_controller *c = ctx;
+    const rci_map_entry *e;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; rci_map_next(&c->keys, &i, &e);)
+        rc_keys_add(out, e->key);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int ds_setup(void *selfp, rc_builder *b, rc_error *err)
+{
+    rc_watch_options track = {.filter = track_daemonset, .filter_ctx = selfp};
+    int rc = rc_builder_for(b, RCI_DAEMONSETS, &track, err);
     if (rc == 0)
         rc = rc_builder_owns(b, "pods", NULL, err);
     if (rc == 0)
         rc = rc_builder_owns(b, RCI_CONTROLLER_REVISIONS, NULL, err);
-    return rc ? rc : rc_builder_reads(b, "nodes", err);
+    return rc ? rc : rc_builder_watches(b, "nodes", node_to_daemonsets, selfp, NULL, err);
 }
 
 /* constructHistory + cleanupHistory: the current revision exists; unused old ones beyond the limit go. */
@@ -121,9 +156,15 @@ static rc_result ds_reconcile(void *selfp, rc_reconcile_ctx *ctx, const char *ke
     return res;
 }
 
-static void ds_destroy(void *self)
+static void ds_destroy(void *selfp)
 {
-    free(self);
+    daemonset_controller *c = selfp;
+    const rci_map_entry *e;
+    for (size_t i = 0; rci_map_next(&c->keys, &i, &e);)
+        free(e->value);
+    rci_map_free(&c->keys);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
 }
 
 static const rc_controller_ops ds_ops = {"daemonset", ds_setup, ds_reconcile, ds_destroy};
@@ -139,6 +180,8 @@ int rc_daemonset_controller_new(const rc_daemonset_options *opts, const rc_contr
     if (!c)
         return rc_error_set(err, RC_ENOMEM, "out of memory");
     c->burst = opts && opts->burst_replicas ? opts->burst_replicas : RCI_DS_BURST;
+    pthread_mutex_init(&c->lock, NULL);
+    rci_map_init(&c->keys);
     *ops = &ds_ops;
     *self = c;
     return 0;

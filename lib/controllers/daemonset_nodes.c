@@ -12,8 +12,8 @@ static bool str_eq(const char *a, const char *b)
     return a && b && !strcmp(a, b);
 }
 
-/* The tolerations AddOrUpdateDaemonPodTolerations adds: key, effect. */
-static const char *const daemon_tolerations[][2] = {
+/* The tolerations AddOrUpdateDaemonPodTolerations adds (spec 4.3). */
+const char *const rci_ds_auto_tolerations[RCI_DS_AUTO_TOLERATIONS][2] = {
     {"node.kubernetes.io/not-ready", "NoExecute"},        {"node.kubernetes.io/unreachable", "NoExecute"},
     {"node.kubernetes.io/disk-pressure", "NoSchedule"},   {"node.kubernetes.io/memory-pressure", "NoSchedule"},
     {"node.kubernetes.io/pid-pressure", "NoSchedule"},    {"node.kubernetes.io/unschedulable", "NoSchedule"},
@@ -44,9 +44,9 @@ bool rci_tolerates(rc_node tolerations, bool daemon, bool host_network, rc_node 
     if (!daemon)
         return false;
     const char *key = rc_node_str(rc_node_get(taint, "key")), *effect = rc_node_str(rc_node_get(taint, "effect"));
-    size_t n = sizeof daemon_tolerations / sizeof daemon_tolerations[0] - (host_network ? 0 : 1);
+    size_t n = RCI_DS_AUTO_TOLERATIONS - (host_network ? 0 : 1);
     for (size_t i = 0; i < n; i++)
-        if (str_eq(key, daemon_tolerations[i][0]) && str_eq(effect, daemon_tolerations[i][1]))
+        if (str_eq(key, rci_ds_auto_tolerations[i][0]) && str_eq(effect, rci_ds_auto_tolerations[i][1]))
             return true;
     return false;
 }

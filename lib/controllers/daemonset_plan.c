@@ -111,7 +111,7 @@ static void plan_delete(ds_sync *s, rc_object *pod)
 
 /* Surge mode: keep the oldest current and the oldest old pod, then retire the old one when it is not
  * ready or the new one is available (spec 4.4). */
-static void manage_surge(ds_sync *s, ds_group *g, rc_object **running, size_t n)
+static void manage_surge(ds_sync *s, rc_object **running, size_t n)
 {
     rc_object *newest = NULL, *oldest_old = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -126,7 +126,6 @@ static void manage_surge(ds_sync *s, ds_group *g, rc_object **running, size_t n)
     if (newest && oldest_old &&
         (!rci_pod_is_ready(oldest_old) || rci_pod_is_available(newest, mrs, s->in->now)))
         plan_delete(s, oldest_old);
-    (void)g;
 }
 
 static void manage_node(ds_sync *s, ds_group *g)
@@ -170,7 +169,7 @@ static void manage_node(ds_sync *s, ds_group *g)
     if (n == 0 && g->should_run)
         plan_create(s, g->name);
     else
-        manage_surge(s, g, running, n);
+        manage_surge(s, running, n);
 }
 
 /* The node's new and old pod; false when it has more than one of either. */

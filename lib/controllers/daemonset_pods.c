@@ -9,13 +9,6 @@
 #include "controllers/daemonset.h"
 #include "util/strbuf.h"
 
-static const char *const auto_tolerations[][2] = {
-    {"node.kubernetes.io/not-ready", "NoExecute"},        {"node.kubernetes.io/unreachable", "NoExecute"},
-    {"node.kubernetes.io/disk-pressure", "NoSchedule"},   {"node.kubernetes.io/memory-pressure", "NoSchedule"},
-    {"node.kubernetes.io/pid-pressure", "NoSchedule"},    {"node.kubernetes.io/unschedulable", "NoSchedule"},
-    {"node.kubernetes.io/network-unavailable", "NoSchedule"},
-};
-
 static bool str_member_eq(const cJSON *o, const char *key, const char *v)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -33,19 +26,19 @@ static bool add_tolerations(cJSON *spec)
     if (!tols)
         return false;
     bool host_network = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "hostNetwork"));
-    size_t n = sizeof auto_tolerations / sizeof auto_tolerations[0] - (host_network ? 0 : 1);
+    size_t n = RCI_DS_AUTO_TOLERATIONS - (host_network ? 0 : 1);
     for (size_t i = 0; i < n; i++) {
         for (int j = cJSON_GetArraySize(tols) - 1; j >= 0; j--) {
             cJSON *t = cJSON_GetArrayItem(tols, j);
-            if (str_member_eq(t, "key", auto_tolerations[i][0]) && str_member_eq(t, "effect", auto_tolerations[i][1]))
+            if (str_member_eq(t, "key", rci_ds_auto_tolerations[i][0]) && str_member_eq(t, "effect", rci_ds_auto_tolerations[i][1]))
                 cJSON_DeleteItemFromArray(tols, j);
         }
         cJSON *t = cJSON_CreateObject();
         if (!t)
             return false;
-        cJSON_AddStringToObject(t, "key", auto_tolerations[i][0]);
+        cJSON_AddStringToObject(t, "key", rci_ds_auto_tolerations[i][0]);
         cJSON_AddStringToObject(t, "operator", "Exists");
-        cJSON_AddStringToObject(t, "effect", auto_tolerations[i][1]);
+        cJSON_AddStringToObject(t, "effect", rci_ds_auto_tolerations[i][1]);
         cJSON_AddItemToArray(tols, t);
     }
     return true;

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum {
     RCI_WQ_READY = 1u << 0,      /* in a ready list, waiting to be handed out */
@@ -40,6 +41,37 @@ typedef struct rci_wq_item {
 } rci_wq_item;
 
 _Static_assert(offsetof(rci_wq_item, key) % 8 == 0, "record keys are read in 8-byte words");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rci_wq_key_word assumes little-endian words");
+
+/* Word i (8 bytes, little-endian order) of a key of n bytes counting its NUL, zero-padded past the
+ * end: the unit records store and compare keys in. */
+static inline uint64_t rci_wq_key_word(const char *key, size_t n, size_t i)
+{
+    size_t off = i * 8;
+    uint64_t w = 0;
+    if (n - off >= 8) {
+        memcpy(&w, key + off, 8);
+    } else if (n >= 8) { /* the tail: the last 8 bytes of the string, shifted down past the overlap */
+        memcpy(&w, key + n - 8, 8);
+        w >>= 8 * (8 - (n - off));
+    } else {
+        for (size_t b = 0; b < n; b++)
+            w |= (uint64_t)(unsigned char)key[b] << 8 * b;
+    }
+    return w;
+}
+
+/* The queue's hash of a key of n bytes counting its NUL (a word-at-a-time multiply-xorshift). */
+static inline uint64_t rci_wq_hash(const char *key, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (size_t i = 0; i * 8 < n; i++) {
+        h = (h ^ rci_wq_key_word(key, n, i)) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 29);
+}
 
 static inline uint64_t rci_wq_state(const rci_wq_item *it)
 {

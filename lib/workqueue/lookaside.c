@@ -4,7 +4,6 @@
 #include "workqueue/lookaside.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define SLOT_BITS 12
 
@@ -35,15 +34,6 @@ void rci_lookaside_publish(rci_lookaside *la, rci_wq_item *it)
     atomic_store_explicit(&e->it, it, memory_order_release);
 }
 
-/* Word i of key (n bytes), zero-padded past the end. */
-static uint64_t word_of(const char *key, size_t n, size_t i)
-{
-    uint64_t w = 0;
-    size_t off = i * 8;
-    memcpy(&w, key + off, n - off < 8 ? n - off : 8);
-    return w;
-}
-
 static size_t words(size_t n) { return (n + 7) / 8; }
 
 bool rci_lookaside_dedup(const rci_lookaside *la, const char *key, size_t n, uint64_t hash, int priority)
@@ -59,7 +49,7 @@ bool rci_lookaside_dedup(const rci_lookaside *la, const char *key, size_t n, uin
         return false;
     const key_word *kw = (const key_word *)(const void *)it->key;
     for (size_t i = 0; i < words(n); i++)
-        if (__atomic_load_n(&kw[i], __ATOMIC_ACQUIRE) != word_of(key, n, i))
+        if (__atomic_load_n(&kw[i], __ATOMIC_ACQUIRE) != rci_wq_key_word(key, n, i))
             return false;
     /* Any change since s was read (a get, a done, a recycle with its new generation) fails this. */
     return atomic_compare_exchange_strong_explicit(&it->state, &s, s, memory_order_acq_rel, memory_order_relaxed);
@@ -70,5 +60,5 @@ void rci_wq_item_assign(rci_wq_item *it, const char *key, size_t n, uint64_t gen
     atomic_store_explicit(&it->state, gen << RCI_WQ_GEN_SHIFT, memory_order_release);
     key_word *kw = (key_word *)(void *)it->key;
     for (size_t i = 0; i < words(n); i++)
-        __atomic_store_n(&kw[i], word_of(key, n, i), __ATOMIC_RELEASE);
+        __atomic_store_n(&kw[i], rci_wq_key_word(key, n, i), __ATOMIC_RELEASE);
 }

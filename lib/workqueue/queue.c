@@ -19,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/map.h"
 #include "workqueue/delayheap.h"
 #include "workqueue/item.h"
 #include "workqueue/itemtab.h"
@@ -370,7 +369,7 @@ int rc_workqueue_add_opts(rc_workqueue *q, const char *key, const rc_workqueue_a
         delay = delay > 0 && delay < d ? delay : d;
     }
     size_t n = strlen(key) + 1;
-    uint64_t hash = rci_hash_bytes(key, n - 1);
+    uint64_t hash = rci_wq_hash(key, n);
     /* An add of a key already waiting (or dirty) at this priority or above changes nothing. */
     if (delay <= 0 && !atomic_load_explicit(&q->closed, memory_order_relaxed) &&
         rci_lookaside_dedup(q->lookaside, key, n, hash, opts->priority))
@@ -511,7 +510,7 @@ int rc_workqueue_done(rc_workqueue *q, const char *key)
     pthread_mutex_lock(&q->mu);
     rci_wq_item *it = rci_procset_take(&q->inflight, key);
     if (!it) {
-        it = rci_itemtab_find_key(&q->keys, rci_hash_str(key), key);
+        it = rci_itemtab_find_key(&q->keys, rci_wq_hash(key, strlen(key) + 1), key);
         it = it && (rci_wq_flags(it) & RCI_WQ_PROCESSING) ? rci_procset_take(&q->inflight, it->key) : NULL;
     }
     if (!it) {
