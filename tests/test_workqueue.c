@@ -1,5 +1,6 @@
 /* test_workqueue.c - rc_workqueue: de-duplication, exclusivity, delays on the virtual clock, rate-limited
- * requeues, priorities and aging, shut-down and drain, metrics, and a many-thread exclusivity test. */
+ * requeues, priorities and aging, shut-down and drain, metrics, the lock-free add path and record reuse,
+ * wake-ups of blocked getters, and many-thread exclusivity tests (with and without record reuse). */
 #include <reconcile/workqueue.h>
 
 #include <pthread.h>
@@ -343,6 +344,29 @@ START_TEST(blocked_getter_wakes_on_add_and_on_deadline)
 }
 END_TEST
 
+/* Wake-ups are sent after the lock is released and counted: two blocked getters and two adds must
+ * hand one key to each. */
+START_TEST(each_blocked_getter_gets_a_key)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    getter g[2] = {{.q = q}, {.q = q}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, get_into, &g[i]);
+    wait_for_getters(q, 2);
+    rc_workqueue_add(q, "one");
+    rc_workqueue_add(q, "two");
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(g[i].rc, 0);
+    }
+    ck_assert_str_ne(g[0].key, g[1].key);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
 START_TEST(notify_rechecks_virtual_clock)
 {
     rc_clock *c = rc_clock_virtual_new(T0);
@@ -417,6 +441,66 @@ START_TEST(idle_keys_are_recycled)
     rc_workqueue_add(q, "k0");
     expect_next(q, "k9");
     expect_next(q, "k0");
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* Adds of a waiting or dirty key take the lock-free path; they must change nothing, while an add at a
+ * higher priority still moves the key up. */
+START_TEST(repeated_adds_keep_state_and_priority)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *k;
+    rc_workqueue_add(q, "b");
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(rc_workqueue_add(q, "a"), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 2);
+    ck_assert_int_eq(rc_workqueue_add_priority(q, "a", RC_WORKQUEUE_PRIORITY_LOW), 0); /* no move down */
+    ck_assert_int_eq(rc_workqueue_add_priority(q, "a", RC_WORKQUEUE_PRIORITY_HIGH), 0);
+    ck_assert_int_eq(rc_workqueue_add(q, "a"), 0);
+    expect_next(q, "a");
+    expect_next(q, "b");
+    /* in flight: the first add marks it dirty, the next ones find it dirty; one more round at done */
+    rc_workqueue_add(q, "a");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(rc_workqueue_add(q, "a"), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 0);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 1);
+    expect_next(q, "a");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    /* after shut-down even an add of a waiting key is refused */
+    rc_workqueue_add(q, "c");
+    rc_workqueue_shut_down(q);
+    ck_assert_int_eq(rc_workqueue_add(q, "c"), RC_ECLOSED);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* A record evicted from the idle list is reused for another key while the lock-free cache still maps
+ * the old key to it: an add of the old key must not be mistaken for the new one. */
+START_TEST(recycled_record_is_not_mistaken_for_its_old_key)
+{
+    rc_workqueue *q = NULL;
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.idle_keys = 1}, &q, NULL), 0);
+    rc_workqueue_add(q, "old/key");
+    expect_next(q, "old/key");
+    rc_workqueue_add(q, "other");
+    expect_next(q, "other"); /* evicts old/key's record to the free list */
+    rc_workqueue_add(q, "a-much-longer-new/key-reusing-the-record");
+    ck_assert_int_eq(rc_workqueue_add(q, "old/key"), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 2);
+    expect_next(q, "a-much-longer-new/key-reusing-the-record");
+    expect_next(q, "old/key");
+    /* keys longer than a small record get their own size */
+    char longkey[300];
+    memset(longkey, 'x', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    rc_workqueue_add(q, longkey);
+    rc_workqueue_add(q, longkey);
+    ck_assert_uint_eq(rc_workqueue_len(q), 1);
+    expect_next(q, longkey);
     rc_workqueue_free(q);
 }
 END_TEST
@@ -523,11 +607,12 @@ static void *worker(void *arg)
     return NULL;
 }
 
-START_TEST(concurrent_exclusivity_and_no_lost_adds)
+/* Runs the hammer on a queue keeping idle_keys idle records (0: the default). */
+static void run_hammer(size_t idle_keys)
 {
     static hammer h;
     memset(&h, 0, sizeof h);
-    h.q = new_queue(NULL, 0);
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.idle_keys = idle_keys}, &h.q, NULL), 0);
     for (int i = 0; i < NKEYS; i++)
         snprintf(h.keys[i], sizeof h.keys[i], "k%d", i);
     pthread_t p[NPRODUCERS], w[NWORKERS];
@@ -551,6 +636,19 @@ START_TEST(concurrent_exclusivity_and_no_lost_adds)
     ck_assert_int_gt(atomic_load(&h.processed), 0);
     ck_assert_int_le(atomic_load(&h.processed), total);
     rc_workqueue_free(h.q);
+}
+
+START_TEST(concurrent_exclusivity_and_no_lost_adds)
+{
+    run_hammer(0);
+}
+END_TEST
+
+/* The same while records are evicted and reused for other keys all the time, racing the lock-free
+ * adds that read them. */
+START_TEST(concurrent_adds_race_record_reuse)
+{
+    run_hammer(1);
 }
 END_TEST
 
@@ -576,6 +674,10 @@ int main(void)
     tcase_add_test(tc, idle_keys_are_recycled);
     tcase_add_test(tc, metrics_are_recorded_and_rendered);
     tcase_add_test(tc, concurrent_exclusivity_and_no_lost_adds);
+    tcase_add_test(tc, concurrent_adds_race_record_reuse);
+    tcase_add_test(tc, repeated_adds_keep_state_and_priority);
+    tcase_add_test(tc, recycled_record_is_not_mistaken_for_its_old_key);
+    tcase_add_test(tc, each_blocked_getter_gets_a_key);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

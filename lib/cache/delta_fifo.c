@@ -243,6 +243,13 @@ static bool in_queue_or_flight(rc_delta_fifo *f, const char *key)
     return false;
 }
 
+static bool is_known(rc_delta_fifo *f, const char *key)
+{
+    rc_object *known = f->known ? rc_store_get(f->known, key) : NULL;
+    rc_object_unref(known);
+    return known != NULL;
+}
+
 static int queue_one(rc_delta_fifo *f, rc_delta_type type, rc_object *obj)
 {
     if (!f || !has_name(obj))
@@ -253,19 +260,14 @@ static int queue_one(rc_delta_fifo *f, rc_delta_type type, rc_object *obj)
                                                                  : rc_object_ref(obj);
     pthread_mutex_lock(&f->lock);
     int rc = f->closed ? RC_ECLOSED : 0;
-    if (rc == 0 && type == RC_DELTA_DELETED && !in_queue_or_flight(f, rc_object_key(obj))) {
-        rc_object *known = f->known ? rc_store_get(f->known, rc_object_key(obj)) : NULL;
-        rc_object_unref(known);
-        if (!known)
-            rc = 1; /* nothing to delete: not queued, not an error */
-    }
-    if (rc == 0)
-        rc = queue_locked(f, type, queued, false);
-    if (rc == 0)
+    /* deleting what is neither pending, in flight nor known is a no-op */
+    bool pointless = rc == 0 && type == RC_DELTA_DELETED && !in_queue_or_flight(f, rc_object_key(obj)) &&
+                     !is_known(f, rc_object_key(obj));
+    if (rc == 0 && !pointless && (rc = queue_locked(f, type, queued, false)) == 0)
         f->populated = true;
     pthread_mutex_unlock(&f->lock);
     rc_object_unref(queued);
-    return rc == 1 ? 0 : rc;
+    return rc;
 }
 
 int rc_delta_fifo_add(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_ADDED, obj); }

@@ -38,6 +38,40 @@ static bool copy_str(char **dst, const char *src)
     return !src || *dst;
 }
 
+/* metadata.managedFields by interned key ids: no path parsing and no key hashing on every delta (this
+ * check ran at ~900 instructions per event through rc_object_at). */
+static bool has_managed_fields(const rc_object *obj)
+{
+    static const char key[] = "managedFields";
+    static _Atomic uint32_t cached_id = RCI_INTERN_NONE;
+    uint32_t id = atomic_load_explicit(&cached_id, memory_order_relaxed);
+    if (id == RCI_INTERN_NONE) {
+        id = rci_intern_find(key, sizeof key - 1); /* seeded at start-up: the id is fixed */
+        atomic_store_explicit(&cached_id, id, memory_order_relaxed);
+    }
+    rc_node meta = rci_node_get_id(rc_object_root(obj), RCI_K_METADATA);
+    return rc_node_exists(id == RCI_INTERN_NONE ? rc_node_get(meta, key) : rci_node_get_id(meta, id));
+}
+
+/* The FIFO's transform hook: runs on the producer (reflector) thread as objects are queued. */
+static rc_object *transform(void *ctx, rc_object *obj)
+{
+    rc_informer *inf = ctx;
+    rc_object *out = NULL;
+    if (inf->opts.transform) {
+        out = inf->opts.transform(inf->opts.transform_ctx, obj);
+        if (!out)
+            rc_log(RC_LOG_ERROR, "informer", rc_object_key(obj), "transform failed; caching the object as is");
+    } else if (!inf->opts.keep_managed_fields && has_managed_fields(obj)) {
+        rc_object *copy = rc_object_copy(obj);
+        if (copy && rc_object_remove(copy, "metadata.managedFields") == 0)
+            out = rc_object_freeze(copy);
+        else
+            rc_object_unref(copy);
+    }
+    return out ? rc_object_freeze(out) : rc_object_ref(obj); /* queued objects are frozen */
+}
+
 rc_informer *rc_informer_new(rc_list_watch lw, rc_clock *clock, const rc_informer_options *opts)
 {
     rc_informer *inf = lw.ops && clock ? calloc(1, sizeof *inf) : NULL;
@@ -62,6 +96,7 @@ rc_informer *rc_informer_new(rc_list_watch lw, rc_clock *clock, const rc_informe
         rc_informer_free(inf);
         return NULL;
     }
+    rci_delta_fifo_set_transform(inf->fifo, transform, inf);
     ro->name = inf->name;
     ro->label_selector = inf->label_selector;
     ro->field_selector = inf->field_selector;
@@ -91,38 +126,6 @@ void rc_informer_free(rc_informer *inf)
 rc_store *rc_informer_store(rc_informer *inf) { return inf ? inf->store : NULL; }
 
 /* ---- applying deltas ---- */
-
-/* metadata.managedFields by interned key ids: no path parsing and no key hashing on every delta (this
- * check ran at ~900 instructions per event through rc_object_at). */
-static bool has_managed_fields(const rc_object *obj)
-{
-    static const char key[] = "managedFields";
-    static _Atomic uint32_t cached_id = RCI_INTERN_NONE;
-    uint32_t id = atomic_load_explicit(&cached_id, memory_order_relaxed);
-    if (id == RCI_INTERN_NONE) {
-        id = rci_intern_find(key, sizeof key - 1); /* seeded at start-up: the id is fixed */
-        atomic_store_explicit(&cached_id, id, memory_order_relaxed);
-    }
-    rc_node meta = rci_node_get_id(rc_object_root(obj), RCI_K_METADATA);
-    return rc_node_exists(id == RCI_INTERN_NONE ? rc_node_get(meta, key) : rci_node_get_id(meta, id));
-}
-
-static rc_object *transform(rc_informer *inf, rc_object *obj)
-{
-    rc_object *out = NULL;
-    if (inf->opts.transform) {
-        out = inf->opts.transform(inf->opts.transform_ctx, obj);
-        if (!out)
-            rc_log(RC_LOG_ERROR, "informer", rc_object_key(obj), "transform failed; caching the object as is");
-    } else if (!inf->opts.keep_managed_fields && has_managed_fields(obj)) {
-        rc_object *copy = rc_object_copy(obj);
-        if (copy && rc_object_remove(copy, "metadata.managedFields") == 0)
-            out = rc_object_freeze(copy);
-        else
-            rc_object_unref(copy);
-    }
-    return out ? out : rc_object_ref(obj);
-}
 
 /* Notifications of one popped batch, handed to every handler at once when the batch is applied (or the
  * buffer fills). Entries own their references. */
@@ -168,7 +171,7 @@ static int apply_delta(rc_informer *inf, note_buf *b, const rci_popped *p, const
         add_note(inf, b, (rci_note){NULL, rc_object_ref(d->object), RCI_NOTE_DELETE, d->final_state_unknown, false});
         return 0;
     }
-    rc_object *obj = transform(inf, d->object);
+    rc_object *obj = rc_object_ref(d->object); /* the FIFO ran the transform when it queued the object */
     rc_object *old = NULL;
     int rc = rci_store_put(inf->store, obj, p->hash, &old);
     if (rc != 0) {

@@ -132,6 +132,30 @@ expect "delete background" "deployment.apps \"$dep\" deleted" k delete deploy "$
 expect_fail "deleted" 'NotFound' k get deploy "$dep"
 expect_fail "delete missing" 'NotFound' k delete deploy "$dep"
 
+# ---- python3-kubernetes, a second independent client: list, watch, create, patch ----
+if python3 -c 'import kubernetes' >/dev/null 2>&1; then
+    expect "python client" '^python ok$' python3 - "$kc" <<'EOF'
+import sys
+from kubernetes import client, config, watch
+config.load_kube_config(config_file=sys.argv[1])
+core, apps = client.CoreV1Api(), client.AppsV1Api()
+assert core.list_namespaced_pod("default").items == []
+body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "py"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "py"}},
+                 "template": {"metadata": {"labels": {"app": "py"}},
+                              "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+apps.create_namespaced_deployment("default", body)
+apps.patch_namespaced_deployment_scale("py", "default", {"spec": {"replicas": 3}})
+assert apps.read_namespaced_deployment("py", "default").spec.replicas == 3
+seen = [e["object"].metadata.name for e in
+        watch.Watch().stream(apps.list_namespaced_deployment, "default", timeout_seconds=1)]
+assert "py" in seen, seen
+print("python ok")
+EOF
+else
+    echo "kubectl.sh: python3-kubernetes checks skipped: module not installed"
+fi
+
 # ---- RBAC: the admin impersonates a service account (kubectl --as) ----
 start rbac --rbac
 kc="$tmp/rbac.kubeconfig"

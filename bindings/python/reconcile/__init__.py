@@ -12,7 +12,7 @@ controller (Python controllers: Context, Requeue), errors (ApiError and its subc
 
 from ._native import lib as _lib
 from .client import Client
-from .controller import REQUEUE, Context, Controller, Requeue
+from .controller import REQUEUE, Context, Controller, Requeue, set_log_level
 from .errors import (AlreadyExists, ApiError, BadRequest, Conflict, Forbidden, Gone, Invalid, NotFound,
                      TooManyRequests, Timeout, Unauthorized, Unavailable)
 from .manifests import parse, parse_file, to_yaml, to_yaml_stream
@@ -22,4 +22,5 @@ __version__ = _lib.rc_version().decode()
 
 __all__ = ["AlreadyExists", "ApiError", "BadRequest", "Client", "Cluster", "Conflict", "Context", "Controller",
            "Faults", "Forbidden", "Gone", "Invalid", "NotFound", "REQUEUE", "Requeue", "TestEnv", "Timeout",
-           "TooManyRequests", "Unauthorized", "Unavailable", "parse", "parse_file", "to_yaml", "to_yaml_stream"]
+           "TooManyRequests", "Unauthorized", "Unavailable", "parse", "parse_file", "set_log_level", "to_yaml",
+           "to_yaml_stream"]

@@ -138,6 +138,9 @@ _PROTOTYPES = {
     "rc_strerror": (c_char_p, [c_int]),
     "rc_error_http_status": (c_int, [c_int]),
     "rc_version": (c_char_p, []),
+    # log.h
+    "rc_log_set_level": (None, [c_int]),
+    "rc_log_get_level": (c_int, []),
     # object.h (char * results that must be freed are declared c_void_p)
     "rc_object_from_json": (P, [c_char_p, c_size_t, ERR]),
     "rc_object_to_json": (c_void_p, [P, POINTER(c_size_t)]),

@@ -1,5 +1,6 @@
 """Client: the rc_client verbs with dicts in and out. A Client borrows its rc_client from the object that
-made it (a TestEnv, or the Context of one reconcile call) and is valid as long as that owner is.
+made it (a TestEnv, or the Context of one reconcile call): every call asks the owner for the pointer, so a
+Client used after its owner closed raises RuntimeError instead of touching freed memory.
 
 Resources are named as kubectl names them ("pods", "deploy", "networks.samplecrd.k8s.io"); where a call
 takes an object, resource may be None and is then found from its apiVersion and kind."""
@@ -25,14 +26,13 @@ def _write_options(dry_run=False, field_manager=None, field_validation=None, for
 class Client:
     """The verbs of an API client. Every method raises an ApiError subclass on failure."""
 
-    def __init__(self, ptr, owner):
-        self._ptr = ptr
-        self._owner = owner  # keeps whatever owns the rc_client alive
+    def __init__(self, resolve):
+        self._resolve = resolve  # returns the borrowed rc_client pointer or raises RuntimeError
 
     def _call(self, fn, *args):
         err = errors.new_error()
         out = ctypes.c_void_p()
-        errors.check(fn(self._ptr, *args, ctypes.byref(out), ctypes.byref(err)), err)
+        errors.check(fn(self._resolve(), *args, ctypes.byref(out), ctypes.byref(err)), err)
         return take_dict(out.value) if out.value else None
 
     def get(self, resource, name, namespace=None):
@@ -46,7 +46,7 @@ class Client:
         opts.field_selector = b(field_selector)
         err = errors.new_error()
         with object_list() as lst:
-            errors.check(lib.rc_client_list(self._ptr, b(resource), b(namespace), ctypes.byref(opts),
+            errors.check(lib.rc_client_list(self._resolve(), b(resource), b(namespace), ctypes.byref(opts),
                                             ctypes.byref(lst), ctypes.byref(err)), err)
             return list_dicts(lst)
 

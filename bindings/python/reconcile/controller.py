@@ -22,8 +22,16 @@ from ._native import (MAP_FN, RECONCILE_SRET_FN, RESULT_DONE, RESULT_ERROR, RESU
 from ._objects import native, object_list, list_dicts, take_dict, to_dict
 from .client import Client
 
-LOG_LEVELS = {"debug": 0, "info": 1, "warn": 2, "warning": 2, "error": 3}
+LOG_LEVELS = {"debug": 0, "info": 1, "warn": 2, "warning": 2, "error": 3, "off": 4}
 PREDICATES = {"generation": 0x1, "labels": 0x2, "annotations": 0x4}
+
+
+def set_log_level(level):
+    """The library's log threshold (process-wide): "debug", "info", "warn", "error" or "off". Returns the
+    previous one."""
+    previous = lib.rc_log_get_level()
+    lib.rc_log_set_level(LOG_LEVELS[level])
+    return [name for name, v in LOG_LEVELS.items() if v == previous][0]
 
 
 class Requeue:
@@ -48,7 +56,7 @@ class Context:
         self.key = lib.rc_ctx_key(ptr).decode()
         self.namespace, _, self.name = self.key.rpartition("/")
         self.controller = lib.rc_ctx_controller_name(ptr).decode()
-        self.client = Client(lib.rc_ctx_client(ptr), self)
+        self.client = Client(lambda: lib.rc_ctx_client(self._live()))
 
     def _live(self):
         if not self._ptr:

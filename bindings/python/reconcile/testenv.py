@@ -78,7 +78,7 @@ class TestEnv:
         err = errors.new_error()
         errors.check(lib.rc_testenv_new(ctypes.byref(opts), ctypes.byref(env), ctypes.byref(err)), err)
         self._env = env.value
-        self.client = Client(lib.rc_testenv_client(self._env), self)
+        self.client = Client(lambda: lib.rc_testenv_client(self._live()))
         self.faults = Faults(self)
         if trace:
             self._start_trace()
