@@ -29,6 +29,8 @@
 #include "reconcile/client.h"
 #include "reconcile/apiserver.h"
 #include "reconcile/rbac.h"
+#include "reconcile/httpserver.h"
+#include "reconcile/kubeconfig.h"
 #include "reconcile/admission.h"
 
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cache/delta_fifo_internal.h"
+#include "cache/keyhash.h"
 #include "util/map.h"
 
 #define INLINE_DELTAS 2
@@ -198,7 +199,7 @@ static void enqueue_tail(rc_delta_fifo *f, item *it)
 static int queue_locked(rc_delta_fifo *f, rc_delta_type type, rc_object *obj, bool final_state_unknown)
 {
     const char *key = rc_object_key(obj);
-    uint64_t h = rci_hash_str(key);
+    uint64_t h = rci_key_hash(key);
     item *it = rci_map_get_h(&f->items, key, h);
     rc_delta d = {type, final_state_unknown, obj};
     if (it) {
@@ -234,7 +235,7 @@ static bool has_name(const rc_object *obj)
 /* True when key is pending or being processed. Caller holds lock. */
 static bool in_queue_or_flight(rc_delta_fifo *f, const char *key)
 {
-    uint64_t h = rci_hash_str(key);
+    uint64_t h = rci_key_hash(key);
     if (rci_map_get_h(&f->items, key, h))
         return true;
     for (size_t i = 0; i < f->ninflight; i++)
@@ -287,7 +288,8 @@ static bool scan_known(void *ctx, rc_object *obj)
 {
     known_scan *k = ctx;
     const char *key = rc_object_key(obj);
-    if (rci_map_get(&k->f->items, key) || (k->listed && rci_map_get(k->listed, key)))
+    uint64_t h = rci_key_hash(key);
+    if (rci_map_get_h(&k->f->items, key, h) || (k->listed && rci_map_get_h(k->listed, key, h)))
         return true;
     k->rc = k->listed ? queue_locked(k->f, RC_DELTA_DELETED, obj, true)
                       : queue_locked(k->f, RC_DELTA_SYNC, obj, false);
@@ -344,7 +346,7 @@ int rc_delta_fifo_replace(rc_delta_fifo *f, rc_object *const *objs, size_t n, co
         return RC_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
-        rci_map_put(&listed, rc_object_key(objs[i]), objs[i], NULL);
+        rci_map_put_h(&listed, rc_object_key(objs[i]), rci_key_hash(rc_object_key(objs[i])), objs[i], NULL);
     pthread_mutex_lock(&f->pop_lock);
     pthread_mutex_lock(&f->lock);
     size_t deletions = 0;

@@ -13,7 +13,7 @@
  * anything else = drop). */
 typedef struct rci_popped {
     const char *key;
-    uint64_t hash; /* rci_hash_str(key) */
+    uint64_t hash; /* rci_key_hash(key) */
     const rc_delta *deltas;
     size_t n;
     int result;

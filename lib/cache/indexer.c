@@ -1,6 +1,8 @@
 /* indexer.c - index values, buckets and the two-phase update of one index (see indexer.h). */
 #include "cache/indexer.h"
 
+#include "cache/keyhash.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,7 +163,8 @@ static int compute(const rci_indexer *ix, const rc_object *o, rc_index_values *v
 
 static rci_bucket *bucket_get_or_create(rci_map *buckets, const char *value)
 {
-    rci_bucket *b = rci_map_get(buckets, value);
+    uint64_t h = rci_key_hash(value);
+    rci_bucket *b = rci_map_get_h(buckets, value, h);
     if (b)
         return b;
     b = calloc(1, sizeof *b);
@@ -170,17 +173,22 @@ static rci_bucket *bucket_get_or_create(rci_map *buckets, const char *value)
         return NULL;
     }
     rci_ptrset_init(&b->members);
-    if (rci_map_put(buckets, b->value, b, NULL) != 0) {
+    if (rci_map_put_h(buckets, b->value, h, b, NULL) != 0) {
         bucket_free(b);
         return NULL;
     }
     return b;
 }
 
+rci_bucket *rci_bucket_get(const rci_map *buckets, const char *value)
+{
+    return rci_map_get_h(buckets, value, rci_key_hash(value));
+}
+
 static void drop_if_empty(rci_map *buckets, rci_bucket *b)
 {
     if (b && b->members.count == 0) {
-        rci_map_remove(buckets, b->value);
+        rci_map_remove_h(buckets, b->value, rci_key_hash(b->value));
         bucket_free(b);
     }
 }
@@ -188,7 +196,7 @@ static void drop_if_empty(rci_map *buckets, rci_bucket *b)
 void rci_indexer_abort(rci_map *buckets, const rci_index_change *c)
 {
     for (size_t i = 0; i < c->new_vals.n; i++)
-        drop_if_empty(buckets, rci_map_get(buckets, rci_index_values_at(&c->new_vals, i)));
+        drop_if_empty(buckets, rci_bucket_get(buckets, rci_index_values_at(&c->new_vals, i)));
 }
 
 static bool buckets_reserve(rci_index_change *c, size_t n)
@@ -226,7 +234,7 @@ static rci_bucket *old_bucket(rci_map *buckets, const rci_index_change *c, size_
     const char *value = rci_index_values_at(&c->old_vals, i);
     if (i < c->new_vals.n && strcmp(value, rci_index_values_at(&c->new_vals, i)) == 0)
         return c->buckets[i];
-    return rci_map_get(buckets, value);
+    return rci_bucket_get(buckets, value);
 }
 
 void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *old, rc_object *obj)

@@ -52,6 +52,8 @@ void rci_index_change_free(rci_index_change *c);
 /* NULL on allocation failure. */
 rci_indexer *rci_indexer_new(const char *name, rc_index_fn fn, void *ctx);
 void rci_indexer_free(rci_indexer *ix);
+/* The bucket of value, or NULL. Bucket maps hash values with rci_key_hash: look them up only here. */
+rci_bucket *rci_bucket_get(const rci_map *buckets, const char *value);
 /* Frees every bucket of a bucket map and leaves it empty. */
 void rci_buckets_clear(rci_map *buckets);
 /* Computes the values of old and obj (either may be NULL) into c and makes room in `buckets` for obj.

@@ -68,21 +68,24 @@ rc_object *rci_objtable_get(const rci_objtable *t, const char *key, uint64_t has
     return s ? s->obj : NULL;
 }
 
-rc_object *rci_objtable_put(rci_objtable *t, rc_object *obj, uint64_t hash)
+rci_objslot *rci_objtable_slot(rci_objtable *t, const char *key, uint64_t hash)
 {
-    const char *key = rc_object_key(obj);
     size_t mask = t->cap - 1;
     size_t j = hash & mask;
-    for (; t->slots[j].obj; j = (j + 1) & mask) {
-        if (t->slots[j].hash == hash && key_is(t->slots[j].obj, key)) {
-            rc_object *old = t->slots[j].obj;
-            t->slots[j].obj = obj;
-            return old;
-        }
-    }
-    t->slots[j] = (rci_objslot){hash, obj};
-    t->count++;
-    return NULL;
+    while (t->slots[j].obj && !(t->slots[j].hash == hash && key_is(t->slots[j].obj, key)))
+        j = (j + 1) & mask;
+    return &t->slots[j];
+}
+
+rc_object *rci_objtable_put(rci_objtable *t, rc_object *obj, uint64_t hash)
+{
+    rci_objslot *slot = rci_objtable_slot(t, rc_object_key(obj), hash);
+    rc_object *old = slot->obj;
+    if (old)
+        slot->obj = obj;
+    else
+        rci_objtable_fill(t, slot, obj, hash);
+    return old;
 }
 
 rc_object *rci_objtable_remove(rci_objtable *t, const char *key, uint64_t hash)

@@ -24,6 +24,15 @@ void rci_objtable_free(rci_objtable *t);
 /* Makes room for `extra` more entries so that the next puts cannot fail. False on allocation failure. */
 bool rci_objtable_reserve(rci_objtable *t, size_t extra);
 rc_object *rci_objtable_get(const rci_objtable *t, const char *key, uint64_t hash);
+/* The slot holding key, or the empty slot where it belongs (room must have been reserved): one probe
+ * serves both the lookup and the insert of a write. */
+rci_objslot *rci_objtable_slot(rci_objtable *t, const char *key, uint64_t hash);
+/* Stores obj in an empty slot returned by rci_objtable_slot. */
+static inline void rci_objtable_fill(rci_objtable *t, rci_objslot *slot, rc_object *obj, uint64_t hash)
+{
+    *slot = (rci_objslot){hash, obj};
+    t->count++;
+}
 /* Inserts or replaces the entry for obj's key (room must have been reserved); returns the replaced
  * object (whose reference passes to the caller) or NULL. */
 rc_object *rci_objtable_put(rci_objtable *t, rc_object *obj, uint64_t hash);

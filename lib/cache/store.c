@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cache/indexer.h"
+#include "cache/keyhash.h"
 #include "cache/objtable.h"
 #include "cache/store_internal.h"
 
@@ -161,15 +162,20 @@ int rci_store_put(rc_store *s, rc_object *obj, uint64_t hash, rc_object **replac
     int rc = 0;
     *replaced = NULL;
     pthread_rwlock_wrlock(&sh->lock);
-    rc_object *old = rci_objtable_get(&sh->table, key, hash);
-    if (old == obj) {
-        *replaced = rc_object_ref(old);
-    } else if (!rci_objtable_reserve(&sh->table, old ? 0 : 1)) {
+    /* room first (a replace may grow the table a little early), so one probe finds the slot for both */
+    rci_objslot *slot = rci_objtable_reserve(&sh->table, 1) ? rci_objtable_slot(&sh->table, key, hash) : NULL;
+    rc_object *old = slot ? slot->obj : NULL;
+    if (!slot) {
         rc = RC_ENOMEM;
+    } else if (old == obj) {
+        *replaced = rc_object_ref(old);
     } else if ((rc = index_change(s, old, obj)) == 0) {
-        rci_objtable_put(&sh->table, rc_object_ref(obj), hash);
-        if (!old)
+        if (old) {
+            slot->obj = rc_object_ref(obj);
+        } else {
+            rci_objtable_fill(&sh->table, slot, rc_object_ref(obj), hash);
             atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+        }
         *replaced = old;
     }
     pthread_rwlock_unlock(&sh->lock);
@@ -185,7 +191,7 @@ int rc_store_add(rc_store *s, rc_object *obj)
     if (!key)
         return RC_EINVAL;
     rc_object *replaced;
-    int rc = rci_store_put(s, obj, rci_hash_str(key), &replaced);
+    int rc = rci_store_put(s, obj, rci_key_hash(key), &replaced);
     rc_object_unref(replaced);
     return rc;
 }
@@ -196,7 +202,7 @@ int rc_store_delete_key(rc_store *s, const char *key)
 {
     if (!s || !key)
         return RC_EINVAL;
-    uint64_t h = rci_hash_str(key);
+    uint64_t h = rci_key_hash(key);
     shard *sh = &s->shards[SHARD_OF(h)];
     pthread_rwlock_wrlock(&sh->lock);
     rc_object *old = rci_objtable_get(&sh->table, key, h);
@@ -221,7 +227,7 @@ rc_object *rc_store_get(rc_store *s, const char *key)
 {
     if (!s || !key)
         return NULL;
-    uint64_t h = rci_hash_str(key);
+    uint64_t h = rci_key_hash(key);
     shard *sh = &s->shards[SHARD_OF(h)];
     pthread_rwlock_rdlock(&sh->lock);
     rc_object *o = rc_object_ref(rci_objtable_get(&sh->table, key, h));
@@ -346,7 +352,7 @@ static const rci_bucket *bucket_rdlock(rc_store *s, const char *index, const cha
 {
     pthread_rwlock_rdlock(&s->index_lock);
     *ix = find_indexer(s, index);
-    return *ix && value ? rci_map_get(&(*ix)->buckets, value) : NULL;
+    return *ix && value ? rci_bucket_get(&(*ix)->buckets, value) : NULL;
 }
 
 int rc_store_by_index(rc_store *s, const char *index, const char *value, rc_object_list *out, rc_error *err)
@@ -516,7 +522,7 @@ static int validate_items(rc_object *const *objs, size_t n, rc_error *err)
 static int fill_tables(rci_objtable *tables, rc_object *const *objs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = rci_hash_str(rc_object_key(objs[i]));
+        uint64_t h = rci_key_hash(rc_object_key(objs[i]));
         rci_objtable *t = &tables[SHARD_OF(h)];
         if (!rci_objtable_reserve(t, 1))
             return RC_ENOMEM;

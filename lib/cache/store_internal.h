@@ -8,7 +8,7 @@
 /* Grows l so that `extra` more items fit without reallocating. False on allocation failure. */
 bool rci_object_list_reserve(rc_object_list *l, size_t extra);
 
-/* rc_store_add for a frozen, named obj whose key hashes (rci_hash_str) to hash: *replaced receives the
+/* rc_store_add for a frozen, named obj whose key hashes (rci_key_hash) to hash: *replaced receives the
  * reference to the object it replaced (NULL when new), so the caller learns the old state in one step. */
 int rci_store_put(rc_store *s, rc_object *obj, uint64_t hash, rc_object **replaced);
 

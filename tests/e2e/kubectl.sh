@@ -133,8 +133,12 @@ expect_fail "deleted" 'NotFound' k get deploy "$dep"
 expect_fail "delete missing" 'NotFound' k delete deploy "$dep"
 
 # ---- python3-kubernetes, a second independent client: list, watch, create, patch ----
-if python3 -c 'import kubernetes' >/dev/null 2>&1; then
-    expect "python client" '^python ok$' python3 - "$kc" <<'EOF'
+py=""
+for cand in python3 /usr/bin/python3; do
+    if "$cand" -c 'import kubernetes' >/dev/null 2>&1; then py=$cand; break; fi
+done
+if [ -n "$py" ]; then
+    expect "python client" '^python ok$' "$py" - "$kc" <<'EOF'
 import sys
 from kubernetes import client, config, watch
 config.load_kube_config(config_file=sys.argv[1])
