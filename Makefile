@@ -143,6 +143,7 @@ install: lib $(if $(RCSIM_SRC),$(RCSIM))
 	install -m 644 man/man3/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	if ls man/man1/*.1 >/dev/null 2>&1; then install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
 	if [ -f $(RCSIM) ]; then install -m 755 $(RCSIM) $(DESTDIR)$(PREFIX)/bin/; fi
+	sh tools/install-python.sh "$(DESTDIR)" "$(PREFIX)" "$(PYTHON)"
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/reconcile $(DESTDIR)$(PREFIX)/include/reconcile.h
@@ -150,6 +151,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/libreconcile.pc $(DESTDIR)$(PREFIX)/bin/rcsim
 	for f in man/man3/*.3; do rm -f $(DESTDIR)$(PREFIX)/share/man/man3/$$(basename $$f); done
 	for f in man/man1/*.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$(basename $$f); done
+	sh tools/install-python.sh "$(DESTDIR)" "$(PREFIX)" "$(PYTHON)" --uninstall
 
 # Fuzzing (clang libFuzzer): `make fuzz FUZZ_SECONDS=N` runs every harness in fuzz/ for N seconds each.
 FUZZ_SECONDS ?= 60

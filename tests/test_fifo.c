@@ -1,6 +1,7 @@
 /* test_fifo.c - rc_delta_fifo: per-key delta lists in first-in order, delete compression, relist
  * tombstones against the known-objects store, has_synced, resync, requeue without losing newer deltas,
- * close waking a blocked popper, and bad input. */
+ * close waking a blocked popper, bad input, and the internal batched pop (order, hashes, per-key
+ * requeue, deletes racing with processing) and queue-time transform. */
 #include <reconcile.h>
 #include <reconcile/delta_fifo.h>
 
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache/delta_fifo_internal.h"
+#include "cache/keyhash.h"
 #include "support/testutil.h"
 
 static rc_object *obj(const char *name, const char *rv)
@@ -258,6 +261,114 @@ START_TEST(bad_input_is_rejected)
 }
 END_TEST
 
+/* A batch callback that records "key:n" per popped key, checks the cached hash, and asks to requeue the
+ * keys named in `retry`. */
+typedef struct batch_seen {
+    char text[512];
+    const char *retry;
+    size_t batches;
+} batch_seen;
+
+static void record_batch(void *ctx, rci_popped *b, size_t n)
+{
+    batch_seen *s = ctx;
+    s->batches++;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(b[i].hash, rci_key_hash(b[i].key));
+        size_t len = strlen(s->text);
+        snprintf(s->text + len, sizeof s->text - len, "%s:%zu ", b[i].key, b[i].n);
+        b[i].result = s->retry && strcmp(b[i].key, s->retry) == 0 ? RC_EAGAIN : 0;
+    }
+}
+
+START_TEST(batched_pop_keeps_order_and_requeues_per_key)
+{
+    rc_delta_fifo *f = rc_delta_fifo_new(NULL);
+    queue(rc_delta_fifo_add, f, "a", "1");
+    queue(rc_delta_fifo_add, f, "b", "1");
+    queue(rc_delta_fifo_update, f, "a", "2");
+    queue(rc_delta_fifo_add, f, "c", "1");
+    batch_seen s = {{0}, "ns/b", 0};
+    ck_assert_int_eq(rci_delta_fifo_pop_batch(f, 2, 0, record_batch, &s), 2);
+    ck_assert_str_eq(s.text, "ns/a:2 ns/b:1 ");
+    /* b asked to be retried: it went back behind c, a is done */
+    ck_assert_uint_eq(rc_delta_fifo_len(f), 2);
+    s = (batch_seen){{0}, NULL, 0};
+    ck_assert_int_eq(rci_delta_fifo_pop_batch(f, 100, 0, record_batch, &s), 2);
+    ck_assert_str_eq(s.text, "ns/c:1 ns/b:1 ");
+    ck_assert_uint_eq(s.batches, 1);
+    ck_assert_int_eq(rci_delta_fifo_pop_batch(f, 100, 0, record_batch, &s), RC_EAGAIN);
+    ck_assert_int_eq(rci_delta_fifo_pop_batch(f, 0, 0, record_batch, &s), RC_EAGAIN);
+    ck_assert_int_eq(rci_delta_fifo_pop_batch(f, 1, RC_MSEC, record_batch, &s), RC_EAGAIN); /* timed out */
+    ck_assert_int_eq(rci_delta_fifo_pop_batch(NULL, 1, 0, record_batch, &s), RC_EINVAL);
+    rc_delta_fifo_close(f);
+    ck_assert_int_eq(rci_delta_fifo_pop_batch(f, 1, RC_TIME_NEVER, record_batch, &s), RC_ECLOSED);
+    rc_delta_fifo_free(f);
+}
+END_TEST
+
+/* Deletes the object whose Added delta is being processed, before the cache has it. */
+static int delete_while_processing(void *ctx, const char *key, const rc_delta *d, size_t n)
+{
+    (void)key;
+    (void)n;
+    ck_assert_int_eq(rc_delta_fifo_delete(ctx, d[0].object), 0);
+    return 0;
+}
+
+START_TEST(delete_racing_with_processing_is_kept)
+{
+    rc_store *known = rc_store_new();
+    rc_delta_fifo *f = rc_delta_fifo_new(known);
+    seen s = {0};
+    queue(rc_delta_fifo_add, f, "a", "1");
+    /* "a" is neither pending nor known while its add is processed: the delete must still be queued */
+    ck_assert_int_eq(rc_delta_fifo_try_pop(f, delete_while_processing, f), 0);
+    ck_assert_uint_eq(rc_delta_fifo_len(f), 1);
+    ck_assert_str_eq(pop_text(f, &s), "ns/a:Deleted/1");
+    /* once nothing is in flight, deleting an unknown key is still a no-op */
+    queue(rc_delta_fifo_delete, f, "a", "1");
+    ck_assert_uint_eq(rc_delta_fifo_len(f), 0);
+    rc_delta_fifo_free(f);
+    rc_store_free(known);
+}
+END_TEST
+
+/* Bumps the resourceVersion to "t" so the test sees which objects went through the transform. */
+static rc_object *mark(void *ctx, rc_object *o)
+{
+    (*(int *)ctx)++;
+    rc_object *copy = rc_object_copy(o);
+    rc_object_set_resource_version(copy, "t");
+    return rc_object_freeze(copy);
+}
+
+START_TEST(transform_runs_when_queued_not_on_deletes_or_syncs)
+{
+    rc_store *known = rc_store_new();
+    rc_delta_fifo *f = rc_delta_fifo_new(known);
+    int calls = 0;
+    rci_delta_fifo_set_transform(f, mark, &calls);
+    seen s = {0};
+    queue(rc_delta_fifo_add, f, "a", "1");
+    queue(rc_delta_fifo_update, f, "a", "2");
+    queue(rc_delta_fifo_delete, f, "a", "3");
+    ck_assert_int_eq(calls, 2);
+    ck_assert_str_eq(pop_text(f, &s), "ns/a:Added/t,Updated/t,Deleted/3");
+    rc_object *b = obj("b", "1");
+    ck_assert_int_eq(rc_delta_fifo_replace(f, &b, 1, "5"), 0);
+    ck_assert_int_eq(calls, 3);
+    ck_assert_str_eq(pop_text(f, &s), "ns/b:Replaced/t");
+    rc_store_add(known, b);
+    ck_assert_int_eq(rc_delta_fifo_resync(f), 0);
+    ck_assert_int_eq(calls, 3); /* a Sync carries the cached object, already transformed */
+    ck_assert_str_eq(pop_text(f, &s), "ns/b:Sync/1");
+    rc_object_unref(b);
+    rc_delta_fifo_free(f);
+    rc_store_free(known);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delta_fifo");
@@ -270,6 +381,9 @@ int main(void)
     tcase_add_test(tc, failed_process_requeues_without_losing_newer);
     tcase_add_test(tc, close_wakes_poppers_and_drains);
     tcase_add_test(tc, bad_input_is_rejected);
+    tcase_add_test(tc, batched_pop_keeps_order_and_requeues_per_key);
+    tcase_add_test(tc, delete_racing_with_processing_is_kept);
+    tcase_add_test(tc, transform_runs_when_queued_not_on_deletes_or_syncs);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

@@ -1,7 +1,8 @@
 /* test_informer.c - shared informers: one cache and one watch per source through the factory, handler
  * add/update/delete semantics with relist tombstones, per-handler resync fan-out, late handler replay,
  * per-handler buffers and backlog warnings, typed sync failures, transforms, memory report, watch-list,
- * and the threaded driver with a blocked handler (run under TSan) and clean stop. */
+ * batched delivery (order across batches, a handler removing itself mid-batch), and the threaded driver
+ * with a blocked handler (run under TSan) and clean stop. */
 #include <reconcile.h>
 #include <reconcile/informer.h>
 
@@ -459,6 +460,55 @@ START_TEST(threaded_run_with_a_blocked_handler)
 }
 END_TEST
 
+/* Records adds and removes its own registration at the 10th. */
+typedef struct quitter {
+    recorder rec;
+    rc_informer *inf;
+    rc_handler_registration *reg;
+} quitter;
+
+static void quit_at_ten(void *ctx, rc_object *obj)
+{
+    quitter *q = ctx;
+    on_add(&q->rec, obj);
+    if (q->rec.adds == 10)
+        ck_assert_int_eq(rc_informer_remove_handler(q->inf, q->reg), 0);
+}
+
+START_TEST(batched_delivery_keeps_order_and_honours_removal)
+{
+    rig g;
+    rig_init(&g, NULL);
+    recorder all;
+    rec_init(&all);
+    quitter q;
+    rec_init(&q.rec);
+    q.inf = g.inf;
+    rc_event_handler quitting = {quit_at_ten, NULL, NULL};
+    rc_informer_add_handler(g.inf, &recording, &all, 0, NULL);
+    q.reg = rc_informer_add_handler(g.inf, &quitting, &q, 0, NULL);
+    for (int i = 0; i < 150; i++) { /* more than two delivery batches */
+        char name[16];
+        snprintf(name, sizeof name, "p%03d", i);
+        fake_lw_put(g.lw, "a", name, "web");
+    }
+    rc_informer_factory_start(g.f);
+    settle(&g);
+    ck_assert_int_eq(all.adds, 150);
+    ck_assert_int_eq(q.rec.adds, 10); /* nothing after it removed itself, though its batch held more */
+    ck_assert_uint_eq(rc_handler_backlog(q.reg), 0);
+    /* the recording handler saw the list order */
+    const char *p = all.log;
+    for (int i = 0; i < 150; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "A:a/p%03d ", i);
+        ck_assert_msg(strncmp(p, want, strlen(want)) == 0, "event %d: %.20s", i, p);
+        p += strlen(want);
+    }
+    rig_free(&g);
+}
+END_TEST
+
 int main(void)
 {
     rc_log_set_level(RC_LOG_ERROR);
@@ -472,6 +522,7 @@ int main(void)
     tcase_add_test(tc, each_handler_has_its_own_buffer);
     tcase_add_test(tc, sync_failures_are_typed_and_fail_fast);
     tcase_add_test(tc, transform_runs_before_the_cache);
+    tcase_add_test(tc, batched_delivery_keeps_order_and_honours_removal);
     tcase_add_test(tc, watch_list_through_the_informer);
     tcase_add_test(tc, threaded_run_with_a_blocked_handler);
     suite_add_tcase(s, tc);

@@ -158,8 +158,8 @@ START_TEST(crash_loop_backoff)
     ck_assert_int_eq(rci_sim_kubelet_backoff(5), 300 * RC_SEC);
     ck_assert_int_eq(rci_sim_kubelet_backoff(50), 300 * RC_SEC);
     rc_object *p = pod("\"sim.reconcile.io/crash-after-seconds\":\"2\",\"sim.reconcile.io/pull-seconds\":\"0\"", "", "");
-    rc_time next, t = T0;
-    step(&p, t, &next); /* running at T0 */
+    rc_time next;
+    step(&p, T0, &next); /* running at T0 */
     ck_assert_int_eq(next, T0 + 2 * RC_SEC);
     step(&p, next, &next); /* crashes at +2, restart after 10 s */
     ck_assert_str_eq(str(p, "status.containerStatuses.0.state.waiting.reason"), "CrashLoopBackOff");
@@ -173,7 +173,6 @@ START_TEST(crash_loop_backoff)
     step(&p, next, &next);
     ck_assert_int_eq(rc_object_get_int(p, "status.containerStatuses.0.restartCount", -1), 2);
     ck_assert_int_eq(next, T0 + 34 * RC_SEC);
-    (void)t;
     rc_object_unref(p);
     /* OnFailure restarts only non-zero exits */
     p = pod("\"sim.reconcile.io/run-seconds\":\"1\",\"sim.reconcile.io/pull-seconds\":\"0\"",
@@ -215,11 +214,11 @@ START_TEST(graceful_deletion)
     p = deleting(p, T0, 30);
     step(&p, T0, &next);
     ck_assert_int_eq(next, T0 + 30 * RC_SEC);
-    ck_assert_int_eq(step(&p, next, &next), RCI_SIM_KUBELET_STATUS_DELETE);
+    ck_assert_int_eq(step(&p, T0 + 30 * RC_SEC, &next), RCI_SIM_KUBELET_STATUS_DELETE);
     ck_assert_str_eq(str(p, "status.phase"), "Failed");
     ck_assert_int_eq(rc_object_get_int(p, "status.containerStatuses.0.state.terminated.exitCode", -1), 137);
     /* a terminal pod being deleted is simply removed */
-    ck_assert_int_eq(step(&p, next + RC_SEC, &next), RCI_SIM_KUBELET_STATUS_DELETE);
+    ck_assert_int_eq(step(&p, T0 + 31 * RC_SEC, &next), RCI_SIM_KUBELET_STATUS_DELETE);
     rc_object_unref(p);
 }
 END_TEST

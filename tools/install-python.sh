@@ -4,6 +4,7 @@
 # prefix as sysconfig reports it (Debian's /usr/bin/python3: PREFIX/lib/python3.X/dist-packages for
 # /usr/local, PREFIX/lib/python3/dist-packages for /usr). PYTHONDIR overrides the directory. Called by
 # `make install`; when the directory is not on PYTHON's sys.path, prints the PYTHONPATH to use instead.
+# With a fourth argument --uninstall (from `make uninstall`) it removes the package instead.
 set -e
 destdir=$1
 prefix=${2:-/usr/local}
@@ -20,6 +21,10 @@ else:
     print(sysconfig.get_path("purelib", "posix_prefix", {"base": prefix, "platbase": prefix}))' "$prefix")
 fi
 target="$destdir$PYTHONDIR/reconcile"
+if [ "$4" = --uninstall ]; then
+    rm -rf "$target"
+    exit 0
+fi
 install -d "$target"
 install -m 644 bindings/python/reconcile/*.py "$target/"
 echo "installed the Python package reconcile in $target"

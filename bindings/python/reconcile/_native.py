@@ -6,7 +6,6 @@ The library is loaded from $RC_LIBRARY when set (a path, e.g. build/libreconcile
 soname libreconcile.so.0 through the dynamic loader (installed copy, LD_LIBRARY_PATH)."""
 
 import ctypes
-import ctypes.util
 import os
 import platform
 
@@ -27,7 +26,9 @@ def _load():
 
 
 lib = _load()
-libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+# The process's global symbol scope: its free() is the allocator the library's malloc() resolves to, also
+# when a sanitizer or another allocator is preloaded.
+libc = ctypes.CDLL(None, use_errno=True)
 
 libc.free.argtypes = [c_void_p]
 libc.free.restype = None

@@ -180,7 +180,7 @@ class Controller:
                 self._record_failure("<map>", exc)
         return call
 
-    def _outcome(self, ctx, value):
+    def _outcome(self, value):
         if value is None or value is True:
             return RcResult(RESULT_DONE, 0, 0)
         if isinstance(value, Requeue):
@@ -196,7 +196,7 @@ class Controller:
         context = None
         try:
             context = Context(ctx)
-            outcome = self._outcome(ctx, self.fn(context))
+            outcome = self._outcome(self.fn(context))
         except BaseException as exc:
             self._record_failure(key.decode(errors="replace"), exc)
             code = exc.code if isinstance(exc, errors.ApiError) else errors.EINTERNAL

@@ -16,9 +16,6 @@ from .client import Client
 from .controller import Controller
 from .manifests import parse
 
-VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
-
-
 def _text(raw):
     return raw.decode("utf-8", "replace") if raw else ""
 
