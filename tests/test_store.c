@@ -1,5 +1,7 @@
 /* test_store.c - rc_store: keyed CRUD, the namespace index and custom indexers staying consistent through
- * update, delete and replace, listers, bad input, and concurrent readers during writes (run under TSan). */
+ * update, delete and replace, listers, bad input, concurrent readers during writes (run under TSan), and
+ * keys and index values of every length through the cache's key hash (short, word-sized and tail cases),
+ * with buckets emptied and dropped. */
 #include <reconcile.h>
 #include <reconcile/store.h>
 
@@ -7,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache/keyhash.h"
 #include "support/testutil.h"
 
 static rc_object *pod(const char *ns, const char *name, const char *rv, const char *node)
@@ -262,6 +265,52 @@ START_TEST(concurrent_readers_during_updates)
 }
 END_TEST
 
+START_TEST(keys_of_every_length_round_trip)
+{
+    ck_assert_uint_ge(rci_key_hash(""), 2); /* 0 and 1 are the map's empty and deleted marks */
+    ck_assert_uint_ne(rci_key_hash("abcdefgh"), rci_key_hash("abcdefgh\x01"));
+    ck_assert_uint_ne(rci_key_hash("ns/a"), rci_key_hash("ns/b"));
+    rc_store *s = rc_store_new();
+    char name[64], ns[64];
+    for (int len = 1; len <= 40; len++) {
+        memset(name, 'w', (size_t)len);
+        name[len] = '\0';
+        snprintf(ns, sizeof ns, "%.*s", len % 12 + 1, "nnnnnnnnnnnn");
+        add_and_drop(s, pod(ns, name, "1", "n1"));
+    }
+    ck_assert_uint_eq(rc_store_len(s), 40);
+    for (int len = 1; len <= 40; len++) {
+        memset(name, 'w', (size_t)len);
+        name[len] = '\0';
+        snprintf(ns, sizeof ns, "%.*s", len % 12 + 1, "nnnnnnnnnnnn");
+        rc_object *o = rc_lister_get(s, ns, name);
+        ck_assert_ptr_nonnull(o);
+        ck_assert_str_eq(rc_object_name(o), name);
+        rc_object_unref(o);
+        if (len % 2 == 0) { /* even lengths are re-created in namespace "x", odd ones go away */
+            ck_assert_int_eq(rc_store_delete_key(s, rc_object_key(o = pod(ns, name, "1", "n1"))), 0);
+            rc_object_unref(o);
+            add_and_drop(s, pod("x", name, "2", "n1"));
+        } else {
+            ck_assert_int_eq(rc_store_delete_key(s, rc_object_key(o = pod(ns, name, "1", "n1"))), 0);
+            rc_object_unref(o);
+        }
+    }
+    ck_assert_uint_eq(rc_store_len(s), 20);
+    ck_assert_uint_eq(index_count(s, RC_INDEX_NAMESPACE, "x"), 20);
+    for (int k = 1; k <= 12; k++) {
+        snprintf(ns, sizeof ns, "%.*s", k, "nnnnnnnnnnnn");
+        ck_assert_uint_eq(index_count(s, RC_INDEX_NAMESPACE, ns), 0);
+    }
+    char **values;
+    size_t n;
+    ck_assert_int_eq(rc_store_list_index_values(s, RC_INDEX_NAMESPACE, &values, &n, NULL), 0);
+    ck_assert_uint_eq(n, 1); /* emptied buckets are gone */
+    free(values);
+    rc_store_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("store");
@@ -272,6 +321,7 @@ int main(void)
     tcase_add_test(tc, indexes_follow_update_delete_replace);
     tcase_add_test(tc, listers_read_by_namespace_and_selector);
     tcase_add_test(tc, concurrent_readers_during_updates);
+    tcase_add_test(tc, keys_of_every_length_round_trip);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

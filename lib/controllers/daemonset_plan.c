@@ -4,11 +4,13 @@
  * and computes the status. OnDelete only recreates pods that someone deleted. */
 #include <reconcile/events.h>
 #include <reconcile/values.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "controllers/controller_utils.h"
 #include "controllers/daemonset.h"
+#include "util/map.h"
 
 typedef struct ds_group {
     const char *name;     /* node name (borrowed) */
@@ -45,48 +47,59 @@ static int cmp_groups(const void *a, const void *b)
     return strcmp(((const ds_group *)a)->name, ((const ds_group *)b)->name);
 }
 
-static ds_group *group_of(ds_sync *s, const char *name)
-{
-    for (size_t i = 0; i < s->ngroups; i++)
-        if (!strcmp(s->groups[i].name, name))
-            return &s->groups[i];
-    return NULL;
-}
-
-/* One group per node, plus groups for target nodes that do not exist; pods sorted oldest first. */
+/* One group per node (sorted by name), then groups for target nodes that do not exist (in pod order);
+ * each group's live pods sorted oldest first. Linear in pods and nodes apart from the sorts. */
 static bool build_groups(ds_sync *s)
 {
     const rci_ds_input *in = s->in;
     s->groups = calloc(in->nnodes + in->npods + 1, sizeof *s->groups);
     s->pod_slots = calloc(in->npods + 1, sizeof *s->pod_slots);
-    if (!s->groups || !s->pod_slots)
-        return false;
-    for (size_t i = 0; i < in->nnodes; i++) {
+    size_t *group_of_pod = calloc(in->npods + 1, sizeof *group_of_pod);
+    rci_map index;
+    rci_map_init(&index);
+    bool ok = s->groups && s->pod_slots && group_of_pod && rci_map_reserve(&index, in->nnodes + in->npods);
+    for (size_t i = 0; ok && i < in->nnodes; i++) {
         ds_group *g = &s->groups[s->ngroups++];
         g->name = rc_object_name(in->nodes[i]);
         g->node = in->nodes[i];
         rci_ds_should_run(in->ds, g->node, &g->should_run, &g->should_continue);
     }
-    for (size_t i = 0; i < in->npods; i++) {
-        const char *target = rci_ds_pod_node(in->pods[i]);
-        if (target && !group_of(s, target))
-            s->groups[s->ngroups++].name = target;
-    }
-    qsort(s->groups, s->ngroups, sizeof *s->groups, cmp_groups);
-    size_t used = 0;
-    for (size_t g = 0; g < s->ngroups; g++) {
-        s->groups[g].pods = s->pod_slots + used;
-        for (size_t i = 0; i < in->npods; i++) {
-            const rc_object *pod = in->pods[i];
-            const char *target = rci_ds_pod_node(pod);
-            bool terminal = phase_is(pod, "Succeeded") || phase_is(pod, "Failed");
-            if (target && !strcmp(target, s->groups[g].name) && !(terminal && rc_object_deletion_timestamp(pod)))
-                s->groups[g].pods[s->groups[g].npods++] = in->pods[i];
+    if (ok)
+        qsort(s->groups, s->ngroups, sizeof *s->groups, cmp_groups);
+    for (size_t g = 0; ok && g < s->ngroups; g++)
+        ok = rci_map_put(&index, s->groups[g].name, &s->groups[g], NULL) == 0;
+    for (size_t i = 0; ok && i < in->npods; i++) {
+        const rc_object *pod = in->pods[i];
+        const char *target = rci_ds_pod_node(pod);
+        bool terminal = phase_is(pod, "Succeeded") || phase_is(pod, "Failed");
+        group_of_pod[i] = SIZE_MAX;
+        if (!target || (terminal && rc_object_deletion_timestamp(pod)))
+            continue;
+        ds_group *g = rci_map_get(&index, target);
+        if (!g) {
+            g = &s->groups[s->ngroups++];
+            g->name = target;
+            ok = rci_map_put(&index, target, g, NULL) == 0;
         }
-        used += s->groups[g].npods;
-        qsort(s->groups[g].pods, s->groups[g].npods, sizeof *s->groups[g].pods, cmp_pods);
+        group_of_pod[i] = (size_t)(g - s->groups);
+        g->npods++;
     }
-    return true;
+    size_t used = 0;
+    for (size_t g = 0; ok && g < s->ngroups; g++) {
+        s->groups[g].pods = s->pod_slots + used;
+        used += s->groups[g].npods;
+        s->groups[g].npods = 0;
+    }
+    for (size_t i = 0; ok && i < in->npods; i++)
+        if (group_of_pod[i] != SIZE_MAX) {
+            ds_group *g = &s->groups[group_of_pod[i]];
+            g->pods[g->npods++] = in->pods[i];
+        }
+    for (size_t g = 0; ok && g < s->ngroups; g++)
+        qsort(s->groups[g].pods, s->groups[g].npods, sizeof *s->groups[g].pods, cmp_pods);
+    rci_map_free(&index);
+    free(group_of_pod);
+    return ok;
 }
 
 static void plan_create(ds_sync *s, const char *node)
