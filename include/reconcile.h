@@ -25,6 +25,8 @@
 #include "reconcile/manager.h"
 #include "reconcile/testenv.h"
 #include "reconcile/controllers.h"
+#include "reconcile/cron.h"
+#include "reconcile/sim.h"
 #include "reconcile/listwatch.h"
 #include "reconcile/client.h"
 #include "reconcile/apiserver.h"

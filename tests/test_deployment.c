@@ -255,7 +255,7 @@ START_TEST(nginx_deployment_lifecycle)
     ck_assert_msg(env != NULL, "%s", err.message ? err.message : "");
     ck_assert_int_eq(rc_testenv_load_file(env, "examples/manifests/nginx-deployment.yaml", &err), 0);
     run(env);
-    assert_counts(env, NGINX, 2, 2, 2, 2);
+    assert_counts(env, NGINX, 3, 3, 3, 3);
     assert_rolled_out(env, NGINX);
     ck_assert_int_eq(count(env, "replicasets.apps", NULL), 1);
     rc_object *d = get(env, "deployments.apps", NGINX);
@@ -267,13 +267,13 @@ START_TEST(nginx_deployment_lifecycle)
     rc_object_unref(d);
     rc_object *rs = get(env, "replicasets.apps", rsname);
     ck_assert_str_eq(rc_object_annotation(rs, RCI_ANN_REVISION), "1");
-    ck_assert_str_eq(rc_object_annotation(rs, RCI_ANN_DESIRED_REPLICAS), "2");
-    ck_assert_str_eq(rc_object_annotation(rs, RCI_ANN_MAX_REPLICAS), "3");
+    ck_assert_str_eq(rc_object_annotation(rs, RCI_ANN_DESIRED_REPLICAS), "3");
+    ck_assert_str_eq(rc_object_annotation(rs, RCI_ANN_MAX_REPLICAS), "4");
     ck_assert_str_eq(rc_object_get_str(rs, "spec.selector.matchLabels.pod-template-hash"), hash);
     rc_object_unref(rs);
     char sel[64];
     snprintf(sel, sizeof sel, "pod-template-hash=%s", hash);
-    ck_assert_int_eq(count(env, "pods", sel), 2);
+    ck_assert_int_eq(count(env, "pods", sel), 3);
 
     /* kubectl scale --replicas=5 */
     patch(env, NGINX, RC_PATCH_MERGE, "{\"spec\":{\"replicas\":5}}");

@@ -39,7 +39,7 @@ static rc_testenv *nginx_env(uint64_t seed)
     ck_assert_ptr_nonnull(env);
     ck_assert_int_eq(rc_testenv_load_file(env, "examples/manifests/nginx-deployment.yaml", &err), 0);
     ck_assert_int_eq(rc_testenv_run_until_stable(env, 2 * RC_MINUTE), 0);
-    ck_assert_int_eq(rc_testenv_count(env, "pods", NS, NULL, NULL), 2);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", NS, NULL, NULL), 3);
     return env;
 }
 
@@ -69,13 +69,13 @@ START_TEST(orphan_keeps_dependents)
     delete_nginx(env, RC_PROPAGATION_ORPHAN);
     ck_assert_int_eq(rc_testenv_run_until_stable(env, 5 * RC_MINUTE), 0);
     ck_assert_int_eq(rc_testenv_count(env, "deployments.apps", NS, NULL, NULL), 0);
-    ck_assert_int_eq(rc_testenv_count(env, "pods", NS, NULL, NULL), 2);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", NS, NULL, NULL), 3);
     rc_object_list l;
     rc_object_list_init(&l);
     ck_assert_int_eq(rc_client_list(rc_testenv_client(env), "replicasets.apps", NS, NULL, &l, NULL), 0);
     ck_assert_uint_eq(l.count, 1);
     ck_assert_uint_eq(rc_object_owner_count(l.items[0]), 0);
-    ck_assert_int_eq(rc_object_get_int(l.items[0], "spec.replicas", 0), 2);
+    ck_assert_int_eq(rc_object_get_int(l.items[0], "spec.replicas", 0), 3);
     rc_object_list_clear(&l);
     rc_testenv_free(env);
 }

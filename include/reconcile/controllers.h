@@ -1,13 +1,13 @@
 /* controllers.h - the reference controllers of kube-controller-manager, written on the libreconcile
- * runtime: ReplicaSet, Deployment and the garbage collector (StatefulSet, DaemonSet, Job and CronJob join
- * through rc_controllers_add_all). Each is an ordinary rc_controller_ops, so the same code runs on the
+ * runtime: ReplicaSet, Deployment, the garbage collector, StatefulSet, DaemonSet, Job (with the
+ * TTL-after-finished controller) and CronJob, all registered together by rc_controllers_add_all. Each is an ordinary rc_controller_ops, so the same code runs on the
  * deterministic driver, in rcsim, and against a real cluster through an HTTP rc_client.
  *
  * Also here: what kubectl does client-side for Deployments - `rollout undo` (rc_deployment_rollback),
  * `rollout history` (rc_deployment_history) and `rollout status` (rc_deployment_rollout_status) - and
  * the pod-template-hash (rc_pod_template_hash).
  *
- * Behaviour follows upstream as written down in the project's controllers spec (sections 0, 1, 2, 7). */
+ * Behaviour follows upstream as written down in the project's controllers spec (sections 0-7). */
 #ifndef RECONCILE_CONTROLLERS_H
 #define RECONCILE_CONTROLLERS_H
 
@@ -33,10 +33,35 @@ typedef struct rc_gc_options {
     const char *const *resources;
 } rc_gc_options;
 
+typedef struct rc_statefulset_options {
+    /* Behave as upstream with the MaxUnavailableStatefulSet feature gate off: spec.updateStrategy.
+     * rollingUpdate.maxUnavailable is ignored and a rolling update replaces one pod at a time. */
+    bool ignore_max_unavailable;
+} rc_statefulset_options;
+
+typedef struct rc_daemonset_options {
+    int burst_replicas; /* pod creates/deletes per sync; 0 = 250 (upstream BurstReplicas) */
+} rc_daemonset_options;
+
+typedef struct rc_job_options {
+    rc_duration backoff_max; /* cap of the pod-failure back-off; 0 = 10 min (upstream since v1.28) */
+} rc_job_options;
+
+typedef struct rc_cronjob_options {
+    /* Zone of schedules without spec.timeZone (the controller manager's local zone upstream); NULL or
+     * "" = UTC. Loaded when the controller is made: RC_ENOTFOUND/RC_EINVAL for an unknown zone. */
+    const char *default_time_zone;
+} rc_cronjob_options;
+
 /* Controllers rc_controllers_add_all knows, as bits for rc_controllers_options.disabled. */
 #define RC_CONTROLLER_REPLICASET 0x1u
 #define RC_CONTROLLER_DEPLOYMENT 0x2u
 #define RC_CONTROLLER_GC 0x4u
+#define RC_CONTROLLER_STATEFULSET 0x8u
+#define RC_CONTROLLER_DAEMONSET 0x10u
+#define RC_CONTROLLER_JOB 0x20u
+#define RC_CONTROLLER_TTL_AFTER_FINISHED 0x40u
+#define RC_CONTROLLER_CRONJOB 0x80u
 
 typedef struct rc_controllers_options {
     unsigned disabled; /* RC_CONTROLLER_* bits of controllers to leave out */
@@ -44,6 +69,10 @@ typedef struct rc_controllers_options {
     rc_replicaset_options replicaset;
     rc_deployment_options deployment;
     rc_gc_options gc;
+    rc_statefulset_options statefulset;
+    rc_daemonset_options daemonset;
+    rc_job_options job;
+    rc_cronjob_options cronjob;
 } rc_controllers_options;
 
 /* ---- constructors ----
@@ -59,16 +88,10 @@ RC_API int rc_gc_controller_new(rc_client *client, const rc_gc_options *opts, co
                                 void **self, rc_error *err);
 
 /* Adds every reference controller not disabled to m (names "replicaset", "deployment",
- * "garbagecollector"), each with opts->workers workers. opts may be NULL. Stops at the first error
+ * "garbagecollector", "statefulset", "daemonset", "job", "ttl-after-finished", "cronjob"), each with opts->workers workers. opts may be NULL. Stops at the first error
  * (controllers added before it stay added). Call before the manager starts. */
 RC_API int rc_controllers_add_all(rc_manager *m, const rc_controllers_options *opts, rc_error *err);
 
-/* ---- StatefulSet (spec section 3) ---- */
-typedef struct rc_statefulset_options {
-    /* Behave as upstream with the MaxUnavailableStatefulSet feature gate off: spec.updateStrategy.
-     * rollingUpdate.maxUnavailable is ignored and a rolling update replaces one pod at a time. */
-    bool ignore_max_unavailable;
-} rc_statefulset_options;
 
 /* The StatefulSet controller ("statefulset"): pods "<set>-<ordinal>" with stable hostnames under the
  * governing Service, one PersistentVolumeClaim per pod and volumeClaimTemplate, OrderedReady or Parallel
@@ -117,19 +140,6 @@ RC_API int rc_pod_template_hash(rc_node pod_template, const int64_t *collision_c
 
 /* ==== batch and node controllers: DaemonSet, Job, TTL-after-finished, CronJob (spec sections 4-6) ====
  * Constructors as above: *ops is a static table, *self is freed by ops->destroy. opts may be NULL. */
-typedef struct rc_daemonset_options {
-    int burst_replicas; /* pod creates/deletes per sync; 0 = 250 (upstream BurstReplicas) */
-} rc_daemonset_options;
-
-typedef struct rc_job_options {
-    rc_duration backoff_max; /* cap of the pod-failure back-off; 0 = 10 min (upstream since v1.28) */
-} rc_job_options;
-
-typedef struct rc_cronjob_options {
-    /* Zone of schedules without spec.timeZone (the controller manager's local zone upstream); NULL or
-     * "" = UTC. Loaded when the controller is made: RC_ENOTFOUND/RC_EINVAL for an unknown zone. */
-    const char *default_time_zone;
-} rc_cronjob_options;
 
 /* "daemonset": one pod per eligible node, RollingUpdate/OnDelete with ControllerRevisions. */
 RC_API int rc_daemonset_controller_new(const rc_daemonset_options *opts, const rc_controller_ops **ops,

@@ -4,6 +4,7 @@
  * it creates the object when absent and otherwise merges the applied configuration into it (strategic
  * for built-in kinds, merge patch for custom resources) without field ownership tracking. */
 #include "apiserver/internal.h"
+#include "apiserver/limits.h"
 
 #include <string.h>
 
@@ -84,7 +85,11 @@ int rci_patch(rci_req *req, rc_patch_type type, const char *data, size_t len, bo
     cJSON *patch = cJSON_ParseWithLength(data, len);
     if (!patch)
         return rc_error_set(err, RC_EBADREQUEST, "the patch body is not valid JSON");
-    int rc;
+    int rc = rci_limits_check(patch, err);
+    if (rc != 0) {
+        cJSON_Delete(patch);
+        return rc;
+    }
     if (!strcmp(req->subresource, "scale")) {
         rc = type == RC_PATCH_APPLY ? rc_error_set(err, RC_EUNSUPPORTED, "apply is not supported for scale")
                                     : rci_patch_scale(req, type, patch, out, err);

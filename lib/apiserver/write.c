@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "apiserver/hooks.h"
+#include "apiserver/limits.h"
 
 #define MAX_UPDATE_RETRIES 16
 #define MAX_GENERATE_NAME_RETRIES 8
@@ -127,6 +128,9 @@ int rci_admit_delete(rci_req *req, const cJSON *old_tree, rc_error *err)
 /* defaulting, mutating admission, CRD schema, validation, validating admission */
 static int admit_and_validate(rci_req *req, rc_admission_op op, cJSON *tree, const cJSON *old, rc_error *err)
 {
+    int limits = rci_limits_check(tree, err);
+    if (limits != 0)
+        return limits;
     if (req->strict_fields && strcmp(req->subresource, "scale") != 0) {
         int strict = rci_apiserver_unknown_fields(req->ri, tree, err);
         if (strict != 0)

@@ -1,20 +1,9 @@
 /* cluster.c - builds the simulated cluster rcsim runs: a clock (virtual for `run`, scaled real time for
- * `serve`), the embedded API server, a manager with every reference controller (rc_controllers_add_all
- * plus the workload controllers controllers.h offers), and the simulator with its nodes. */
+ * `serve`), the embedded API server, a manager with every reference controller (rc_controllers_add_all),
+ * and the simulator with its nodes. */
 #include "rcsim.h"
 
 #include <string.h>
-
-/* The controllers the reference set offers beyond rc_controllers_add_all: added here, one call site. */
-static int add_extra_controllers(rc_manager *m, rc_error *err)
-{
-    const rc_controller_ops *ops = NULL;
-    void *self = NULL;
-    int rc = rc_statefulset_controller_new(NULL, &ops, &self, err);
-    if (rc == 0)
-        rc = rc_manager_add_controller(m, ops, self, NULL, err);
-    return rc;
-}
 
 int rcsim_cluster_new(rcsim_cluster *c, const rcsim_cluster_options *opts, rc_error *err)
 {
@@ -35,8 +24,6 @@ int rcsim_cluster_new(rcsim_cluster *c, const rcsim_cluster_options *opts, rc_er
     int rc = rc_manager_new(&mo, &c->mgr, err);
     if (rc == 0)
         rc = rc_controllers_add_all(c->mgr, NULL, err);
-    if (rc == 0)
-        rc = add_extra_controllers(c->mgr, err);
     if (rc == 0)
         rc = rc_sim_new(c->mgr, NULL, &c->sim, err);
     return rc;

@@ -18,8 +18,8 @@ grep -q '^deployment.apps/nginx-deployment configured$' "$tmp/o1" || fail "no 'c
 grep -q 'Waiting for deployment "nginx-deployment" rollout to finish: .* new replicas have been updated' "$tmp/o1" \
     || fail "no rollout progress line"
 [ "$(grep -c '^deployment "nginx-deployment" successfully rolled out$' "$tmp/o1")" = 2 ] || fail "rollouts not finished"
-grep -Eq '^deployment.apps/nginx-deployment +2/2 +2 +2 ' "$tmp/o1" || fail "deployment row"
-[ "$(grep -c '^pod/nginx-deployment-.* Running ' "$tmp/o1")" = 2 ] || fail "two running pods expected"
+grep -Eq '^deployment.apps/nginx-deployment +3/3 +3 +3 ' "$tmp/o1" || fail "deployment row"
+[ "$(grep -c '^pod/nginx-deployment-.* Running ' "$tmp/o1")" = 3 ] || fail "three running pods expected"
 grep -Eq '^replicaset.apps/nginx-deployment-[a-z0-9]+ +0 +0 +0 ' "$tmp/o1" || fail "old replicaset scaled to 0"
 
 "$rcsim" run --nodes 3 -f $m/nginx-deployment.yaml -f $m/nginx-deployment-v2.yaml --trace "$tmp/t2" > "$tmp/o2" \

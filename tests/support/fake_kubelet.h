@@ -201,8 +201,8 @@ static inline fake_kubelet *fake_kubelet_add(rc_manager *m, rc_client *client, i
     return k;
 }
 
-/* A test environment (seed) running every reference controller plus a fake kubelet with 3 nodes; *kubelet
- * (optional) receives it. NULL on failure (err filled). */
+/* A test environment (seed) running the ReplicaSet, Deployment and garbage collector controllers plus a
+ * fake kubelet with 3 nodes; *kubelet (optional) receives it. NULL on failure (err filled). */
 static inline rc_testenv *fake_env_new(uint64_t seed, rc_duration ready_after, fake_kubelet **kubelet, rc_error *err)
 {
     rc_testenv_options o = {.seed = seed};
@@ -211,7 +211,9 @@ static inline rc_testenv *fake_env_new(uint64_t seed, rc_duration ready_after, f
         return NULL;
     rc_manager *m = rc_testenv_manager(env);
     fake_kubelet *k = NULL;
-    if (rc_controllers_add_all(m, NULL, err) ||
+    rc_controllers_options co = {.disabled = RC_CONTROLLER_STATEFULSET | RC_CONTROLLER_DAEMONSET | RC_CONTROLLER_JOB |
+                                             RC_CONTROLLER_TTL_AFTER_FINISHED | RC_CONTROLLER_CRONJOB};
+    if (rc_controllers_add_all(m, &co, err) ||
         !(k = fake_kubelet_add(m, rc_testenv_client(env), 3, ready_after))) {
         rc_testenv_free(env);
         return NULL;

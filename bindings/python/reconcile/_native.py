@@ -227,23 +227,11 @@ _PROTOTYPES = {
     "rc_selector_free": (None, [P]),
 }
 
-# Functions with extra optional constructors (workload controllers beyond rc_controllers_add_all).
-WORKLOAD_CONSTRUCTORS = ("rc_statefulset_controller_new", "rc_daemonset_controller_new", "rc_job_controller_new",
-                         "rc_cronjob_controller_new")
-
-
 def _declare():
     for name, (restype, argtypes) in _PROTOTYPES.items():
         fn = getattr(lib, name)
         fn.restype = restype
         fn.argtypes = argtypes
-    for name in WORKLOAD_CONSTRUCTORS:
-        fn = getattr(lib, name)
-        fn.restype = c_int
-        fn.argtypes = [c_void_p, POINTER(c_void_p), POINTER(c_void_p), ERR]
-    fn = lib.rc_ttl_after_finished_controller_new
-    fn.restype = c_int
-    fn.argtypes = [POINTER(c_void_p), POINTER(c_void_p), ERR]
     # Variadic: only the fixed arguments are declared; the "%s" argument is passed as bytes.
     lib.rc_result_error.restype = RcResult
     lib.rc_result_error.argtypes = [c_void_p, c_int, c_char_p]

@@ -10,7 +10,7 @@ import json
 import os
 
 from . import errors
-from ._native import (SEC, WORKLOAD_CONSTRUCTORS, RcAction, RcFaultRule, RcSimNodeSpec, RcTestenvOptions, b,
+from ._native import (SEC, RcAction, RcFaultRule, RcSimNodeSpec, RcTestenvOptions, b,
                       lib, libc, take_string)
 from .client import Client
 from .controller import Controller
@@ -269,13 +269,6 @@ class Cluster(TestEnv):
         err = errors.new_error()
         m = self._manager()
         errors.check(lib.rc_controllers_add_all(m, None, ctypes.byref(err)), err)
-        ops, selfp = ctypes.c_void_p(), ctypes.c_void_p()
-        for name in WORKLOAD_CONSTRUCTORS:
-            errors.check(getattr(lib, name)(None, ctypes.byref(ops), ctypes.byref(selfp), ctypes.byref(err)), err)
-            errors.check(lib.rc_manager_add_controller(m, ops, selfp, None, ctypes.byref(err)), err)
-        errors.check(lib.rc_ttl_after_finished_controller_new(ctypes.byref(ops), ctypes.byref(selfp),
-                                                              ctypes.byref(err)), err)
-        errors.check(lib.rc_manager_add_controller(m, ops, selfp, None, ctypes.byref(err)), err)
 
     def _simcall(self, fn, *args):
         self._live()

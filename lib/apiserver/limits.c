@@ -1,0 +1,197 @@
+/* limits.c - rci_limits_check: one walk over an object about to be written that refuses what no later
+ * stage should see - more than 3 MiB of JSON, nesting deeper than 512, strings or keys that are not UTF-8
+ * (they would make the JSON the server serves invalid), and keys given twice (the stored object would be
+ * ambiguous). Errors name the field by its path, as validation errors do ("spec.template.metadata.x"). */
+#include "apiserver/limits.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/map.h"
+
+#define SMALL_OBJECT 16 /* up to this many keys, duplicates are found by comparing pairs */
+#define PATH_SHOWN 12   /* path segments printed before "..." */
+
+/* Where the walk is: the chain of parents, for naming the field on error. */
+typedef struct frame {
+    const struct frame *up;
+    const cJSON *node; /* the member (key in node->string) or array element (index) */
+    size_t index;
+    bool in_array;
+} frame;
+
+typedef struct walk {
+    size_t bytes; /* JSON size so far */
+    rc_error *err;
+} walk;
+
+/* Length of the longest valid UTF-8 prefix of s (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+static size_t utf8_valid_prefix(const unsigned char *s)
+{
+    const unsigned char *p = s;
+    while (*p) {
+        unsigned c = *p;
+        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (!n || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
+            break;
+        bool ok = true;
+        for (size_t i = 1; i < n && ok; i++)
+            ok = (p[i] & 0xc0) == 0x80;
+        if (ok && n == 3)
+            ok = !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] >= 0xa0);
+        if (ok && n == 4)
+            ok = !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] >= 0x90);
+        if (!ok)
+            break;
+        p += n;
+    }
+    return (size_t)(p - s);
+}
+
+static bool is_utf8(const char *s) { return s[utf8_valid_prefix((const unsigned char *)s)] == '\0'; }
+
+/* Appends s to buf (at *len, capacity cap) with bytes that are not printable ASCII shown as '?'. */
+static void put_clean(char *buf, size_t cap, size_t *len, const char *s)
+{
+    for (; *s && *len + 1 < cap; s++)
+        buf[(*len)++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+    buf[*len] = '\0';
+}
+
+/* "spec.containers[0].name" for the chain ending at f (key = a member of f's node not yet in the chain). */
+static void format_path(const frame *f, const char *key, char *buf, size_t cap)
+{
+    const frame *chain[PATH_SHOWN];
+    size_t n = 0, total = 0;
+    for (const frame *p = f; p && p->up; p = p->up, total++)
+        if (n < PATH_SHOWN)
+            chain[n++] = p;
+    size_t len = 0;
+    buf[0] = '\0';
+    if (total > n)
+        put_clean(buf, cap, &len, "...");
+    bool dot = false; /* a member name follows something it must be separated from */
+    for (size_t i = n; i-- > 0;) {
+        char idx[24];
+        if (chain[i]->in_array) {
+            snprintf(idx, sizeof idx, "[%zu]", chain[i]->index);
+            put_clean(buf, cap, &len, idx);
+        } else {
+            put_clean(buf, cap, &len, dot ? "." : "");
+            put_clean(buf, cap, &len, chain[i]->node->string);
+        }
+        dot = true;
+    }
+    if (key) {
+        put_clean(buf, cap, &len, dot ? "." : "");
+        put_clean(buf, cap, &len, key);
+    }
+}
+
+static int fail(walk *w, int code, const frame *f, const char *key, const char *reason, const char *what)
+{
+    char path[512];
+    format_path(f, key, path, sizeof path);
+    rc_error_set(w->err, code, "%s: %s", path[0] ? path : "<object>", what);
+    rc_error_add_cause(w->err, path, reason, "%s", what);
+    return code;
+}
+
+/* JSON text length of a string: quotes, escapes. */
+static size_t string_bytes(const char *s)
+{
+    size_t n = 2;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += *p == '"' || *p == '\\' ? 2 : *p < 0x20 ? 6 : 1;
+    return n;
+}
+
+static int check_duplicates(walk *w, const frame *f, const cJSON *obj, size_t count)
+{
+    if (count <= SMALL_OBJECT) {
+        for (const cJSON *a = obj->child; a; a = a->next)
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (!strcmp(a->string, b->string))
+                    return fail(w, RC_EBADREQUEST, f, a->string, "FieldValueDuplicate",
+                                "duplicate field: the key is given more than once");
+        return 0;
+    }
+    rci_map seen;
+    rci_map_init(&seen);
+    int rc = rci_map_reserve(&seen, count) ? 0 : rc_error_set(w->err, RC_ENOMEM, "out of memory");
+    for (const cJSON *a = obj->child; a && rc == 0; a = a->next) {
+        void *old = NULL;
+        if (rci_map_put(&seen, a->string, (void *)a, &old) != 0)
+            rc = rc_error_set(w->err, RC_ENOMEM, "out of memory");
+        else if (old)
+            rc = fail(w, RC_EBADREQUEST, f, a->string, "FieldValueDuplicate",
+                      "duplicate field: the key is given more than once");
+    }
+    rci_map_free(&seen);
+    return rc;
+}
+
+static int check_node(walk *w, const frame *f, size_t depth)
+{
+    const cJSON *node = f->node;
+    if (cJSON_IsString(node)) {
+        if (!is_utf8(node->valuestring))
+            return fail(w, RC_EBADREQUEST, f, NULL, "FieldValueInvalid", "Invalid value: the string is not valid UTF-8");
+        w->bytes += string_bytes(node->valuestring);
+        return 0;
+    }
+    if (!cJSON_IsObject(node) && !cJSON_IsArray(node)) {
+        w->bytes += cJSON_IsNumber(node) ? 24 : 5;
+        return 0;
+    }
+    if (depth >= RCI_MAX_OBJECT_DEPTH) {
+        char what[64];
+        snprintf(what, sizeof what, "nesting deeper than %u levels", RCI_MAX_OBJECT_DEPTH);
+        return fail(w, RC_EBADREQUEST, f, NULL, "FieldValueInvalid", what);
+    }
+    bool object = cJSON_IsObject(node);
+    size_t count = 0;
+    w->bytes += 2;
+    for (const cJSON *c = node->child; c; c = c->next, count++) {
+        if (object && !c->string)
+            return fail(w, RC_EBADREQUEST, f, NULL, "FieldValueInvalid", "Invalid value: a member without a key");
+        if (object && !is_utf8(c->string))
+            return fail(w, RC_EBADREQUEST, f, c->string, "FieldValueInvalid", "Invalid value: the key is not valid UTF-8");
+        w->bytes += count ? 1 : 0;
+        w->bytes += object ? string_bytes(c->string) + 1 : 0;
+        frame child = {.up = f, .node = c, .index = count, .in_array = !object};
+        int rc = check_node(w, &child, depth + 1);
+        if (rc != 0)
+            return rc;
+        if (w->bytes > RCI_MAX_OBJECT_BYTES)
+            return RC_ETOOLARGE; /* reported once, by the top level */
+    }
+    return object ? check_duplicates(w, f, node, count) : 0;
+}
+
+int rci_limits_check(const cJSON *tree, rc_error *err)
+{
+    if (!tree)
+        return 0;
+    walk w = {.err = err};
+    frame top = {.node = tree};
+    int rc = check_node(&w, &top, 0);
+    if (rc != RC_ETOOLARGE)
+        return rc;
+    const char *largest = NULL;
+    size_t largest_bytes = 0;
+    for (const cJSON *c = tree->child; c; c = c->next) {
+        walk part = {.err = NULL};
+        frame f = {.up = &top, .node = c};
+        check_node(&part, &f, 1);
+        if (c->string && part.bytes > largest_bytes) {
+            largest = c->string;
+            largest_bytes = part.bytes;
+        }
+    }
+    rc_error_set(err, RC_ETOOLARGE, "Request entity too large: limit is %u (the largest field is %s)",
+                 RCI_MAX_OBJECT_BYTES, largest ? largest : "the object");
+    rc_error_add_cause(err, largest ? largest : "", "FieldValueTooLong", "must have at most %u bytes",
+                       RCI_MAX_OBJECT_BYTES);
+    return RC_ETOOLARGE;
+}
