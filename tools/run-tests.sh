@@ -27,6 +27,9 @@ if [ -z "$RC_TEST_ONLY_UNIT" ]; then
         run python-binding env RC_LIBRARY="$build/libreconcile.so.0" PYTHONPATH=bindings/python \
             python3 -m unittest discover -s bindings/python/tests -q
     fi
+    for x in object-basics hello-controller; do
+        [ -x "$build/examples/$x" ] && run "$x" "$build/examples/$x"
+    done
     for x in network-controller sidecar-injector informer-tail; do
         [ -x "$build/examples/$x" ] && run "$x" "$build/examples/$x" --self-test
     done
