@@ -410,6 +410,56 @@ START_TEST(proportional_scaling_mid_rollout)
 }
 END_TEST
 
+/* A ReplicaSet (old, or new) as YAML for the stale-status test: image, spec.replicas and the annotations the
+ * Deployment writes when it scales (desired 10, max 13), so the sync is a rollout step, not a scaling event. */
+static void load_rs(rc_testenv *env, const char *name, const char *image, int spec, int status_replicas,
+                    int available)
+{
+    char yaml[1536], status[256];
+    rc_error err = {0};
+    snprintf(yaml, sizeof yaml,
+             "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: %s\n  namespace: default\n  labels:\n"
+             "    app: web\n    pod-template-hash: %s\n  annotations:\n"
+             "    deployment.kubernetes.io/desired-replicas: \"10\"\n    deployment.kubernetes.io/max-replicas: \"13\"\n"
+             "    deployment.kubernetes.io/revision: \"%d\"\nspec:\n  replicas: %d\n  selector:\n    matchLabels:\n"
+             "      app: web\n      pod-template-hash: %s\n  template:\n    metadata:\n      labels:\n        app: web\n"
+             "        pod-template-hash: %s\n"
+             "    spec:\n      containers:\n      - name: nginx\n        image: %s\n",
+             name, name, strcmp(image, "nginx:1") ? 2 : 1, spec, name, name, image);
+    ck_assert_msg(rc_testenv_load_yaml(env, yaml, &err) == 0, "%s", err.message ? err.message : "");
+    rc_object *rs = get(env, "replicasets.apps", name), *copy = rc_object_copy(rs);
+    snprintf(status, sizeof status, "{\"replicas\":%d,\"readyReplicas\":%d,\"availableReplicas\":%d}",
+             status_replicas, available, available);
+    ck_assert_int_eq(rc_object_set_json(copy, "status", cJSON_Parse(status)), 0);
+    ck_assert_int_eq(rc_client_update_status(rc_testenv_client(env), "replicasets.apps", NS, copy, NULL, NULL, &err), 0);
+    rc_object_unref(copy);
+    rc_object_unref(rs);
+}
+
+/* The old ReplicaSet was just scaled 8 -> 5 but its status still counts 8 available pods (it has not deleted
+ * them yet). Counting those 8 would let the Deployment scale it down to 0 (13 - 8 = 5 more), and the pods
+ * would drop to 5 available; only the 5 its spec keeps count, so it goes to 3 (5 + 3 = 8 = 10 - 2). */
+START_TEST(stale_old_status_does_not_scale_down_twice)
+{
+    rc_error err = {0};
+    rc_testenv *env = NULL;
+    ck_assert_int_eq(rc_testenv_new(&(rc_testenv_options){.seed = 4}, &env, &err), 0);
+    const rc_controller_ops *ops = NULL;
+    void *self = NULL;
+    ck_assert_int_eq(rc_deployment_controller_new(NULL, &ops, &self, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller(env, ops, self, NULL, &err), 0);
+    load_rs(env, "web-old", "nginx:1", 5, 8, 8);
+    load_rs(env, "web-new", "nginx:2", 5, 5, 5);
+    create_deployment(env, "web", 10, "3", "2", "nginx:2", 600);
+    run(env);
+    int64_t old_spec, new_spec;
+    rs_split(env, "web", "nginx:2", &old_spec, &new_spec);
+    ck_assert_int_eq(old_spec, 3);
+    ck_assert_int_eq(new_spec, 5);
+    rc_testenv_free(env);
+}
+END_TEST
+
 START_TEST(progress_deadline_exceeded)
 {
     rc_error err = {0};
@@ -478,6 +528,7 @@ static Suite *suite(void)
     tcase_set_timeout(sim, 60);
     tcase_add_test(sim, nginx_deployment_lifecycle);
     tcase_add_test(sim, proportional_scaling_mid_rollout);
+    tcase_add_test(sim, stale_old_status_does_not_scale_down_twice);
     tcase_add_test(sim, progress_deadline_exceeded);
     tcase_add_test(sim, recreate_replaces_all_at_once);
     suite_add_tcase(s, sim);

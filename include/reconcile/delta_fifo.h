@@ -49,8 +49,8 @@ RC_API rc_delta_fifo *rc_delta_fifo_new(rc_store *known_objects);
 RC_API void rc_delta_fifo_free(rc_delta_fifo *f);
 
 /* Queue an Added / Updated / Deleted delta for obj (a new reference is taken). Delete ignores an object
- * that is neither pending nor known. RC_EINVAL for a NULL or nameless object, RC_ECLOSED after close,
- * RC_ENOMEM. */
+ * that is neither pending, nor known, nor being processed. RC_EINVAL for a NULL or nameless object,
+ * RC_ECLOSED after close, RC_ENOMEM. */
 RC_API int rc_delta_fifo_add(rc_delta_fifo *f, rc_object *obj);
 RC_API int rc_delta_fifo_update(rc_delta_fifo *f, rc_object *obj);
 RC_API int rc_delta_fifo_delete(rc_delta_fifo *f, rc_object *obj);

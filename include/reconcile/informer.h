@@ -13,8 +13,8 @@
  *
  * Each handler has its own resync period: the informer resyncs at the smallest one and a handler gets
  * Sync-updates only when its own period is due. A relist item whose resourceVersion did not change counts
- * as a resync too (upstream's Replaced handling). Before objects enter the cache a transform runs; the
- * default drops metadata.managedFields.
+ * as a resync too (upstream's Replaced handling). Before objects enter the cache a transform runs, at
+ * queue time on the reflector's thread (as upstream); the default drops metadata.managedFields.
  *
  * Sans-I/O: rc_informer_step (reflector step + pump + dispatch) and rc_informer_next_deadline serve the
  * deterministic driver; rc_informer_run (threads: reflector, pump, one per handler) and rc_informer_stop

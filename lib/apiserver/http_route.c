@@ -177,8 +177,41 @@ static cJSON *body_json(const rci_http_req *r, rc_error *err)
     return doc;
 }
 
+/* Removes the null members of every object under v. A typed Go server decodes a null field as its zero
+ * value, which it then omits: kubectl's `rollout undo` sends "creationTimestamp": null inside the pod
+ * template, and the stored template must equal the one it came from. */
+static void strip_nulls(cJSON *v)
+{
+    for (cJSON *c = v ? v->child : NULL, *next; c; c = next) {
+        next = c->next;
+        if (cJSON_IsNull(c) && cJSON_IsObject(v))
+            cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+        else
+            strip_nulls(c);
+    }
+}
+
+/* A JSON patch body with the nulls inside each operation's value removed (see strip_nulls); malloc'd.
+ * A body that is not a JSON array is copied unchanged for the patch code to reject. */
+static char *json_patch_without_nulls(const rci_http_req *r, size_t *len)
+{
+    cJSON *ops = cJSON_ParseWithLength(r->body, r->body_len);
+    bool array = cJSON_IsArray(ops);
+    char *out = NULL;
+    if (array) {
+        for (cJSON *op = ops->child; op; op = op->next)
+            strip_nulls(cJSON_GetObjectItemCaseSensitive(op, "value"));
+        out = cJSON_PrintUnformatted(ops);
+    } else if ((out = malloc(r->body_len + 1))) {
+        memcpy(out, r->body, r->body_len + 1);
+    }
+    cJSON_Delete(ops);
+    *len = out && array ? strlen(out) : r->body_len;
+    return out;
+}
+
 /* A body object for t's kind: apiVersion/kind filled from the URL when absent (python3-kubernetes models
- * may omit them), namespace from the path. */
+ * may omit them), namespace from the path, null fields dropped (strip_nulls). */
 static rc_object *body_object(const rci_http_req *r, const target *t, rc_error *err)
 {
     const char *ct = rci_http_header(r, "Content-Type");
@@ -192,6 +225,7 @@ static rc_object *body_object(const rci_http_req *r, const target *t, rc_error *
         rc_error_set(err, RC_EBADREQUEST, "the body of the request must be a JSON object");
         return NULL;
     }
+    strip_nulls(doc);
     bool scale = !strcmp(t->sub, "scale");
     char av[160];
     if (!cJSON_GetObjectItemCaseSensitive(doc, "apiVersion"))
@@ -354,14 +388,16 @@ static void reply_patch(rci_http_req *r, const target *t, rci_http_reply *out)
         created = data && rc_client_get(r->id.client, t->resource, t->ns, t->name, &cur, &gerr) == RC_ENOTFOUND;
         rc_object_unref(cur);
         rc_error_clear(&gerr);
+    } else if (type == RC_PATCH_JSON) {
+        data = json_patch_without_nulls(r, &len);
     } else {
         data = malloc(r->body_len + 1);
         len = r->body_len;
         if (data)
             memcpy(data, r->body, r->body_len + 1);
-        else
-            rc_error_set(&err, RC_ENOMEM, "out of memory");
     }
+    if (!data && !err.code)
+        rc_error_set(&err, RC_ENOMEM, "out of memory");
     rc_object *res = NULL;
     int rc = data ? rc_client_patch(r->id.client, t->resource, t->ns, t->name, (rc_patch_type)type, data, len,
                                     &wo, &res, &err)

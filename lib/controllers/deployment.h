@@ -71,6 +71,11 @@ bool rci_deployment_has_progress_deadline(const rc_object *d);
  * Upstream sums spec only; counting pods an old ReplicaSet has not removed yet keeps the documented bound
  * "pods <= replicas + maxSurge" true at every instant, not only once ReplicaSets caught up. */
 int64_t rci_dsync_pod_bound(const rci_dsync *s);
+/* The available pods ReplicaSet rs will still have once it has acted on its spec: min(status.availableReplicas,
+ * spec.replicas). Upstream reads status.availableReplicas alone; right after a scale-down the status still
+ * counts the pods about to be deleted, and a second sync on that stale status would scale down again below
+ * replicas - maxUnavailable (its ranking deletes unavailable pods first, so the minimum is exact). */
+int64_t rci_rs_available(const rc_object *rs);
 
 /* deployment_sync.c */
 rc_result rci_deployment_reconcile(void *self, rc_reconcile_ctx *ctx, const char *key);

@@ -26,7 +26,7 @@ static int cleanup_unhealthy(rci_dsync *s, int64_t budget, int64_t *done)
     for (size_t i = 0; i < s->nrs && *done < budget; i++) {
         if (!rci_dsync_is_old_active(s, i))
             continue;
-        int64_t spec = rci_spec_replicas(s->rs[i]), avail = rci_status_int(s->rs[i], "availableReplicas");
+        int64_t spec = rci_spec_replicas(s->rs[i]), avail = rci_rs_available(s->rs[i]);
         if (spec == avail)
             continue;
         int64_t down = spec - avail < budget - *done ? spec - avail : budget - *done;
@@ -40,13 +40,14 @@ static int cleanup_unhealthy(rci_dsync *s, int64_t budget, int64_t *done)
     return 0;
 }
 
-/* scaleDownOldReplicaSetsForRollingUpdate: remove (available - minAvailable) old replicas. */
+/* scaleDownOldReplicaSetsForRollingUpdate: remove (available - minAvailable) old replicas, counting for each
+ * ReplicaSet only the available pods its spec keeps (rci_rs_available). */
 static int scale_down_surplus(rci_dsync *s, int64_t *done)
 {
     *done = 0;
     int64_t available = 0;
     for (size_t i = 0; i < s->nrs; i++)
-        available += rci_status_int(s->rs[i], "availableReplicas");
+        available += rci_rs_available(s->rs[i]);
     int64_t min_available = s->replicas - s->max_unavailable;
     if (available <= min_available)
         return 0;
@@ -77,7 +78,7 @@ static int reconcile_old(rci_dsync *s, bool *scaled)
     if (old_pods == 0)
         return 0;
     rc_object *nrs = rci_dsync_new_rs(s);
-    int64_t new_unavailable = nrs ? rci_spec_replicas(nrs) - rci_status_int(nrs, "availableReplicas") : 0;
+    int64_t new_unavailable = nrs ? rci_spec_replicas(nrs) - rci_rs_available(nrs) : 0;
     int64_t max_scaled_down = all_pods - (s->replicas - s->max_unavailable) - new_unavailable;
     if (max_scaled_down <= 0)
         return 0;

@@ -28,6 +28,12 @@ int64_t rci_dsync_pod_bound(const rci_dsync *s)
     return total;
 }
 
+int64_t rci_rs_available(const rc_object *rs)
+{
+    int64_t spec = rci_spec_replicas(rs), avail = rci_status_int(rs, "availableReplicas");
+    return avail < spec ? avail : spec;
+}
+
 static int cmp_rs_ptr(const void *a, const void *b)
 {
     return rci_cmp_creation(*(rc_object *const *)a, *(rc_object *const *)b);

@@ -8,7 +8,7 @@
 int rcsim_cluster_new(rcsim_cluster *c, const rcsim_cluster_options *opts, rc_error *err)
 {
     memset(c, 0, sizeof *c);
-    c->start = RCSIM_EPOCH;
+    c->start = opts->start ? opts->start : RCSIM_EPOCH;
     c->clock = opts->speed > 0 ? rc_clock_scaled_new(c->start, opts->speed) : rc_clock_virtual_new(c->start);
     if (!c->clock)
         return rc_error_set(err, RC_ENOMEM, "out of memory");

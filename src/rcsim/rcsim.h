@@ -28,6 +28,7 @@ typedef struct rcsim_cluster_options {
     uint64_t seed;
     size_t nodes;
     double speed; /* 0 = virtual clock (deterministic driver); > 0 = scaled real clock (threaded) */
+    rc_time start; /* the clock's starting instant; 0 = RCSIM_EPOCH */
 } rcsim_cluster_options;
 
 /* Builds the cluster: server, manager, controllers, simulator (nodes are added by rcsim_cluster_add_nodes

@@ -60,10 +60,14 @@ void soak_create(soak_env *env, const char *yaml);
 void soak_patch(soak_env *env, const char *resource, const char *ns, const char *name, const char *merge);
 /* Installs the per-write check. */
 void soak_set_check(soak_env *env, soak_check_fn fn);
+/* How often soak_run considers injecting a fault (default 5 s of virtual time). */
+void soak_set_slice(soak_env *env, rc_duration slice);
 /* Runs the cluster for d of virtual time; with chaos, faults are injected along the way. */
 void soak_run(soak_env *env, rc_duration d, bool chaos);
 /* Clears every fault, brings every node back, then runs until stable within `bound`. */
 void soak_settle(soak_env *env, rc_duration bound);
+/* Prints the pods matching selector (NULL = all) to stderr, after a failure. */
+void soak_dump_pods(soak_env *env, const char *selector);
 /* Counts and counters. */
 long soak_count(soak_env *env, const char *resource, const char *ns, const char *selector);
 void soak_report(soak_env *env, uint64_t *faults, uint64_t *restarts, uint64_t *writes);

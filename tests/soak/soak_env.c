@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLICE (5 * RC_SEC)  /* chaos is considered once per slice of virtual time */
+#define SLICE (5 * RC_SEC)  /* default: chaos is considered once per slice of virtual time */
 #define MAX_DOWN 4          /* nodes NotReady at once */
 #define PRINTED_FAILURES 3
 
@@ -35,9 +35,12 @@ struct soak_env {
     soak_check_fn check;
     down_node down[MAX_DOWN];
     size_t ndown;
+    rc_duration slice;
     int failures;
     uint64_t faults, restarts, writes;
 };
+
+void soak_set_slice(soak_env *env, rc_duration slice) { env->slice = slice; }
 
 uint64_t soak_rand(soak_env *env, uint64_t n)
 {
@@ -97,8 +100,6 @@ static void on_write(void *ctx, const rc_trace_record *rec)
 
 /* ---- the manager and its controllers ---- */
 
-typedef int (*make_fn)(const void *opts, const rc_controller_ops **ops, void **self, rc_error *err);
-
 static int add(rc_manager *m, int (*make)(const rc_controller_ops **, void **, rc_error *), rc_error *err)
 {
     const rc_controller_ops *ops;
@@ -147,6 +148,7 @@ soak_env *soak_env_new(uint64_t seed, const char *scenario, size_t nodes, unsign
     env->scenario = scenario;
     env->controllers = controllers;
     env->nodes = nodes;
+    env->slice = SLICE;
     env->clock = rc_clock_virtual_new(SOAK_T0);
     env->model = soak_model_new();
     rc_error err = {0};
@@ -220,6 +222,34 @@ long soak_count(soak_env *env, const char *resource, const char *ns, const char 
     return n;
 }
 
+static const char *ready_of(const rc_object *pod)
+{
+    rc_node cs = rc_object_at(pod, "status.conditions");
+    for (size_t i = 0; i < rc_node_len(cs); i++) {
+        const char *t = rc_node_str(rc_node_get(rc_node_index(cs, i), "type"));
+        if (t && !strcmp(t, "Ready"))
+            return rc_node_str(rc_node_get(rc_node_index(cs, i), "status"));
+    }
+    return "-";
+}
+
+void soak_dump_pods(soak_env *env, const char *selector)
+{
+    rc_object_list l;
+    rc_object_list_init(&l);
+    rc_list_options lo = {.label_selector = selector};
+    rc_client_list(env->admin, "pods", "", &lo, &l, NULL);
+    for (size_t i = 0; i < l.count; i++) {
+        const rc_object *p = l.items[i];
+        const char *node = rc_object_get_str(p, "spec.nodeName");
+        const char *phase = rc_object_get_str(p, "status.phase");
+        fprintf(stderr, "soak:   pod %s node=%s phase=%s ready=%s image=%s%s\n", rc_object_name(p), node ? node : "-",
+                phase ? phase : "-", ready_of(p), rc_object_get_str(p, "spec.containers.0.image"),
+                rc_object_deletion_timestamp(p) ? " terminating" : "");
+    }
+    rc_object_list_clear(&l);
+}
+
 /* ---- chaos ---- */
 
 static void restart_manager(soak_env *env)
@@ -287,6 +317,9 @@ static void inject(soak_env *env)
     if (r >= 40)
         return;
     env->faults++;
+    if (getenv("SOAK_DEBUG"))
+        fprintf(stderr, "soak: t=%.0fs fault %llu\n", (double)(rc_clock_now(env->clock) - SOAK_T0) / 1e9,
+                (unsigned long long)r);
     if (r < 8) {
         rc_apiserver_fault_drop_watch_every(env->srv, 3 + soak_rand(env, 20));
     } else if (r < 12) {
@@ -320,7 +353,7 @@ void soak_run(soak_env *env, rc_duration d, bool chaos)
         if (chaos)
             inject(env);
         nodes_back(env, false);
-        rc_time next = rc_clock_now(env->clock) + SLICE;
+        rc_time next = rc_clock_now(env->clock) + env->slice;
         run_to(env, next < end ? next : end);
     }
 }
