@@ -170,6 +170,7 @@ fuzz:
 
 man-lint:
 	sh tools/man-lint.sh $(BUILD)
+	sh tools/man-examples.sh $(BUILD)
 
 clean:
 	rm -rf build

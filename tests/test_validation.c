@@ -138,9 +138,9 @@ static const vcase cases[] = {
      "spec.containers[0].env[0].name: Invalid value: \"1ABC\": a valid environment variable name", false},
     {POD("'containers':[{'name':'web','image':'x','livenessProbe':{'periodSeconds':5}}]"), NULL, RC_EINVAL,
      "spec.containers[0].livenessProbe: Required value: must specify a handler type", false},
-    {POD("'containers':{'name':'web'}"), NULL, RC_EINVAL,
-     "Pod \"p\" is invalid: spec.containers: Invalid value: \"object\": spec.containers in body must be of type "
-     "array: \"object\"", true},
+    {POD("'containers':{'name':'web'}"), NULL, RC_EBADREQUEST,
+     "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal object into Go struct field "
+     "Pod.spec.containers of type array", true},
     {"{'apiVersion':'v1','kind':'Pod','metadata':{'name':'Web'," NS "},'spec':{'containers':[" CTR "]}}", NULL,
      RC_EINVAL, "metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain must consist of", false},
     {"{'apiVersion':'v1','kind':'Pod','metadata':{" NS "},'spec':{'containers':[" CTR "]}}", NULL, RC_EINVAL,
@@ -173,9 +173,11 @@ static const vcase cases[] = {
     {DEPLOY_OK, NULL, 0, NULL, false},
     {DEPLOY("'replicas':-1," SEL "," TPL(APP, "")), NULL, RC_EINVAL,
      "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0", true},
-    {DEPLOY("'replicas':'three'," SEL "," TPL(APP, "")), NULL, RC_EINVAL,
-     "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: \"string\": spec.replicas in body must be of "
-     "type integer: \"string\"", true},
+    /* a wrong JSON type is a decode error (400), as upstream's `json: cannot unmarshal string into Go struct
+     * field DeploymentSpec.spec.replicas of type int32` */
+    {DEPLOY("'replicas':'three'," SEL "," TPL(APP, "")), NULL, RC_EBADREQUEST,
+     "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct "
+     "field Deployment.spec.replicas of type integer", true},
     {DEPLOY(TPL(APP, "")), NULL, RC_EINVAL, "Deployment.apps \"web\" is invalid: spec.selector: Required value", true},
     {DEPLOY(SEL "," TPL("{'app':'other'}", "")), NULL, RC_EINVAL,
      "Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid value: "
@@ -275,8 +277,8 @@ static const vcase cases[] = {
      false},
     {JOB("'template':{'spec':{'containers':[{'name':'pi','image':'perl:2'}],'restartPolicy':'Never'}}"),
      JOB(JOB_TPL(",'restartPolicy':'Never'")), RC_EINVAL, "spec.template: Invalid value:", false},
-    {JOB("'parallelism':'two'," JOB_TPL(",'restartPolicy':'Never'")), NULL, RC_EINVAL,
-     "spec.parallelism: Invalid value: \"string\": spec.parallelism in body must be of type integer: \"string\"", false},
+    {JOB("'parallelism':'two'," JOB_TPL(",'restartPolicy':'Never'")), NULL, RC_EBADREQUEST,
+     "json: cannot unmarshal string into Go struct field Job.spec.parallelism of type integer", false},
 
     /* ---- CronJob ---- */
     {CRON("hello", "'schedule':'*/1 * * * *'," CRON_JT), NULL, 0, NULL, false},
@@ -358,7 +360,7 @@ static const vcase cases[] = {
      NULL, false},
     /* the notes write roleRef as a list */
     {RB("'subjects':[{'kind':'User','name':'example-user'}],'roleRef':[{'kind':'Role','name':'example-role'}]"), NULL,
-     RC_EINVAL, "roleRef: Invalid value: \"array\": roleRef in body must be of type object: \"array\"", false},
+     RC_EBADREQUEST, "cannot unmarshal array into Go struct field RoleBinding.roleRef of type object", false},
     {RB("'subjects':[{'kind':'User','name':'u'}],'roleRef':{'apiGroup':'rbac.authorization.k8s.io','kind':'Rol',"
         "'name':'r'}"),
      NULL, RC_EINVAL, "roleRef.kind: Unsupported value: \"Rol\": supported values: \"Role\", \"ClusterRole\"", false},
@@ -409,8 +411,8 @@ START_TEST(validation_table)
     int rc = rci_apiserver_validate(ri, obj, old, &err);
     ck_assert_msg(rc == c->rc, "case %d: rc %d, want %d (%s)", _i, rc, c->rc, err.message ? err.message : "");
     if (c->rc != 0) {
-        ck_assert_int_eq(err.http_status, 422);
-        ck_assert_str_eq(err.reason, "Invalid");
+        ck_assert_int_eq(err.http_status, c->rc == RC_EBADREQUEST ? 400 : 422);
+        ck_assert_str_eq(err.reason, c->rc == RC_EBADREQUEST ? "BadRequest" : "Invalid");
         ck_assert_uint_ge(err.ncauses, 1);
         ck_assert_ptr_nonnull(err.causes[0].field);
         ck_assert_ptr_nonnull(err.causes[0].reason);

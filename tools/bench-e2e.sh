@@ -6,11 +6,11 @@
 # Each reports wall seconds and peak RSS (MiB) of the whole rcsim process, median of RC_BENCH_RUNS runs
 # (default 3). There is no plain-C equivalent of a cluster simulation, so `floor` is the issue's target
 # (10 s wall, 2 GiB peak RSS) and ratio <= 1 meets it. A run that fails or exceeds RC_BENCH_E2E_TIMEOUT
-# seconds (default 600) prints no BENCH line for its figure, only a diagnostic.
+# seconds (default 120) prints no BENCH line for its figure, only a diagnostic.
 build=${1:-build}
 rcsim="$build/rcsim"
 runs=${RC_BENCH_RUNS:-3}
-limit=${RC_BENCH_E2E_TIMEOUT:-600}
+limit=${RC_BENCH_E2E_TIMEOUT:-120}
 nodes=${RC_BENCH_E2E_NODES:-1000}
 if [ ! -x "$rcsim" ]; then
     echo "# bench-e2e: $rcsim not built, E1/E2 skipped" >&2

@@ -58,7 +58,7 @@ for b in "$build"/bench/*; do
     esac
 done
 if wanted bench_e2e; then
-    RC_BENCH_RUNS=$runs sh tools/bench-e2e.sh "$build" | tee -a "$lines"
+    RC_BENCH_RUNS=$runs sh "$(dirname "$0")/bench-e2e.sh" "$build" | tee -a "$lines"
 fi
 
 awk 'BEGIN { print "[" } /^BENCH / {

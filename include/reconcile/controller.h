@@ -119,6 +119,14 @@ typedef struct rc_watch_options {
     bool skip_own_writes;
 } rc_watch_options;
 
+/* The index the manager adds to the cache of every resource a controller owns (rc_builder_owns). An object
+ * with a controller ownerReference is indexed under that reference's uid; one without, under
+ * RC_INDEX_ORPHAN_PREFIX followed by its namespace ("orphan:default"). rc_claim_children reads through it,
+ * so a sync looks at the owner's children and its namespace's orphans, not at every object there; it is
+ * also available to rc_ctx_by_index. */
+#define RC_INDEX_CONTROLLER "controller-uid"
+#define RC_INDEX_ORPHAN_PREFIX "orphan:"
+
 /* A map function adds the keys (of the controller's primary resource) to reconcile for a change of obj. */
 typedef void (*rc_map_fn)(void *ctx, const rc_object *obj, rc_keys *out);
 /* Adds a key (copied). RC_EINVAL for NULL, RC_ENOMEM. */
@@ -131,7 +139,8 @@ RC_API int rc_builder_for(rc_builder *b, const char *resource, const rc_watch_op
 /* A child resource: a change of a child enqueues the key of its controller owner - the ownerReference with
  * controller=true whose kind and API group are the primary resource's. Children without one are ignored.
  * Creates and deletes (including an update that sets deletionTimestamp) of a child also lower the owner's
- * expectations (see rc_expectations(3)) automatically. */
+ * expectations (see rc_expectations(3)) automatically. The child resource's cache gets the
+ * RC_INDEX_CONTROLLER index. */
 RC_API int rc_builder_owns(rc_builder *b, const char *resource, const rc_watch_options *opts, rc_error *err);
 /* Any resource: each change is passed to fn, whose keys are enqueued. fn and ctx are borrowed and must
  * outlive the manager. */
@@ -197,14 +206,16 @@ RC_API bool rc_is_controlled_by(const rc_object *obj, const rc_object *owner);
 /* Extra claim condition (e.g. StatefulSet's name check); NULL = none. */
 typedef bool (*rc_claim_filter)(void *ctx, const rc_object *owner, const rc_object *child);
 
-/* The controller ref manager (upstream ClaimObject; see the spec's section 0.1). Lists every child_resource
- * object in owner's namespace from the cache and classifies it: owned by another uid -> ignored; owned by
- * owner and matching sel (and filter) -> claimed; owned but no longer matching -> released (its
+/* The controller ref manager (upstream ClaimObject; see the spec's section 0.1). Reads the child_resource
+ * objects of owner's namespace that it may claim from the cache - those controlled by owner and the
+ * orphans, through the RC_INDEX_CONTROLLER index when the cache has it (every other object is ignored
+ * anyway), else every object of the namespace - and classifies each: owned by another uid -> ignored;
+ * owned by owner and matching sel (and filter) -> claimed; owned but no longer matching -> released (its
  * ownerReference patched away) unless owner is being deleted; orphan matching sel -> adopted (a controller
  * ownerReference patched in) if neither owner nor child is being deleted and a fresh read of owner from the
  * API still shows the same uid without deletionTimestamp. Claimed and adopted children are appended to
- * claimed (new references). A child that vanished meanwhile is skipped; other API errors are returned
- * (children already processed stay claimed). */
+ * claimed (new references), in key order. A child that vanished meanwhile is skipped; other API errors are
+ * returned (children already processed stay claimed). */
 RC_API int rc_claim_children(rc_reconcile_ctx *ctx, const char *owner_resource, const rc_object *owner,
                              const char *child_resource, const rc_selector *sel, rc_claim_filter filter,
                              void *filter_ctx, rc_object_list *claimed, rc_error *err);

@@ -97,7 +97,7 @@ RC_API int rc_controllers_add_all(rc_manager *m, const rc_controllers_options *o
  * governing Service, one PersistentVolumeClaim per pod and volumeClaimTemplate, OrderedReady or Parallel
  * pod management, ControllerRevision history with RollingUpdate (partition, maxUnavailable) or OnDelete.
  * Fills *ops (static) and *self (freed by ops->destroy) like the constructors above; opts may be NULL.
- * RC_EINVAL for NULL ops/self, RC_ENOMEM. See rc_controllers_statefulset(3). */
+ * RC_EINVAL for NULL ops/self, RC_ENOMEM. See rc_controllers(3). */
 RC_API int rc_statefulset_controller_new(const rc_statefulset_options *opts, const rc_controller_ops **ops,
                                          void **self, rc_error *err);
 

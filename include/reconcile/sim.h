@@ -12,8 +12,21 @@
  *   sim.reconcile.io/exit-code           exit code of that exit (default 0; 1 with crash-after-seconds)
  *   sim.reconcile.io/crash-after-seconds containers exit non-zero after running this long, every time
  *   sim.reconcile.io/ready=false         readiness never succeeds
+ *   sim.reconcile.io/unready-after-seconds  readiness starts failing this long after each container start
+ *                                        (Ready and the container's ready flag turn false; Endpoints
+ *                                        move the pod to notReadyAddresses)
  *   sim.reconcile.io/prestop-seconds     preStop hook duration when it is not a sleep action
  *   sim.reconcile.io/terminate-seconds   time the containers take to exit after TERM
+ *
+ * Identities: with rc_sim_options.apiserver set, each component writes as its own user, so the trace and
+ * the action log say who wrote what: the scheduler as system:kube-scheduler, the kubelet of node N as
+ * system:node:N (group system:nodes), the node lifecycle, Endpoints and volume-binder controllers as the
+ * kube-system service accounts node-controller, endpoint-controller and persistent-volume-binder. The
+ * ClusterRoles and ClusterRoleBindings they need (upstream's bootstrap names) are created by rc_sim_new.
+ *
+ * Events: the scheduler records Scheduled / FailedScheduling (source default-scheduler), the kubelets
+ * Pulling, Pulled, Created, Started, Killing, BackOff, Failed and Unhealthy (source kubelet, host the node)
+ * as upstream's kubelet does, unless rc_sim_options.no_events.
  *
  * Thread-safety: rc_sim_new before the manager starts; the node helpers and rc_sim_dns_lookup from the
  * thread driving the manager (or any thread with the threaded driver: they only use the client and the
@@ -37,8 +50,18 @@ typedef struct rc_sim rc_sim;
 #define RC_SIM_ANN_EXIT_CODE "sim.reconcile.io/exit-code"
 #define RC_SIM_ANN_CRASH_AFTER "sim.reconcile.io/crash-after-seconds"
 #define RC_SIM_ANN_READY "sim.reconcile.io/ready"
+#define RC_SIM_ANN_UNREADY_AFTER "sim.reconcile.io/unready-after-seconds"
 #define RC_SIM_ANN_PRESTOP_SECONDS "sim.reconcile.io/prestop-seconds"
 #define RC_SIM_ANN_TERMINATE_SECONDS "sim.reconcile.io/terminate-seconds"
+
+/* The components' user names (see Identities above). */
+#define RC_SIM_USER_SCHEDULER "system:kube-scheduler"
+#define RC_SIM_USER_NODE_PREFIX "system:node:"
+#define RC_SIM_GROUP_NODES "system:nodes"
+#define RC_SIM_SA_NODE_CONTROLLER "node-controller"
+#define RC_SIM_SA_ENDPOINT_CONTROLLER "endpoint-controller"
+#define RC_SIM_SA_VOLUME_BINDER "persistent-volume-binder"
+#define RC_SIM_SA_USER(sa) "system:serviceaccount:kube-system:" sa
 
 /* Simulation settings; a zeroed struct (or NULL) means the defaults given. */
 typedef struct rc_sim_options {
@@ -49,6 +72,11 @@ typedef struct rc_sim_options {
     bool no_scheduler;        /* leave binding to someone else */
     bool no_endpoints;        /* do not run the Endpoints controller */
     bool no_volumes;          /* do not run the PersistentVolumeClaim binder */
+    bool no_events;           /* the scheduler and kubelets record no Events */
+    /* The embedded server the manager talks to (borrowed, must outlive the manager): when set, every
+     * component writes as its own identity and rc_sim_new installs their RBAC roles; NULL = everything
+     * writes through the manager's client. */
+    rc_apiserver *apiserver;
 } rc_sim_options;
 
 /* One node to add. Strings are copied into the Node object; NULL fields take the defaults. */
@@ -65,8 +93,9 @@ typedef struct rc_sim_node_spec {
 
 /* Attaches a simulated cluster to manager m (before it starts): registers the controllers "scheduler",
  * "kubelet", "node-lifecycle", "endpoints" and "volume-binder" (as opts allow) acting through the
- * manager's client. The simulator belongs to the manager from now on: rc_manager_free releases it, so *out
- * is borrowed and valid while m lives. RC_EINVAL for a NULL manager, a started manager or a controller
+ * manager's client, or as their own identities when opts->apiserver is set (creating their ClusterRoles and
+ * bindings when absent; an API error doing so is returned). The simulator belongs to the manager from now
+ * on: rc_manager_free releases it, so *out is borrowed and valid while m lives. RC_EINVAL for a NULL manager, a started manager or a controller
  * name already taken; RC_ENOMEM. On failure the controllers already added stay registered but idle. */
 RC_API int rc_sim_new(rc_manager *m, const rc_sim_options *opts, rc_sim **out, rc_error *err);
 

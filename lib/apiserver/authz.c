@@ -1,7 +1,8 @@
 /* authz.c - the server's side of RBAC: a role source (rc_rbac_source) over its own storage of Roles,
- * ClusterRoles and bindings, the authorization check every request of an identified client passes, the
- * bootstrap roles created at start, and SubjectAccessReview / SelfSubjectAccessReview ("can I"), which
- * are answered, never stored. The rules themselves are evaluated by rbac.c (rc_rbac_authorize). */
+ * ClusterRoles and bindings (bindings are listed, the roles they name looked up by key), the authorization
+ * check every request of an identified client passes, the bootstrap roles created at start, and
+ * SubjectAccessReview / SelfSubjectAccessReview ("can I"), which are answered, never stored. The rules
+ * themselves are evaluated by rbac.c (rc_rbac_authorize). */
 #include "apiserver/internal.h"
 
 #include <reconcile/rbac.h>
@@ -45,9 +46,35 @@ static int source_list(void *ctx, const char *resource, const char *ns, void (*e
     return rc;
 }
 
+/* A direct lookup of one Role (in ns) or ClusterRole by name: a roleRef costs one hash probe, not a scan. */
+static int source_get(void *ctx, const char *resource, const char *ns, const char *name,
+                      void (*each)(void *arg, const cJSON *obj), void *arg)
+{
+    rc_apiserver *srv = ctx;
+    const rc_resource_info *ri = rc_registry_by_resource(srv->registry, RBAC_GROUP, NULL, resource);
+    if (!ri || (ri->namespaced && (!ns || !ns[0])))
+        return 0;
+    char key[600];
+    rc_key_format(key, sizeof key, ri->namespaced ? ns : "", name);
+    pthread_mutex_lock(&srv->lock);
+    rci_resource *res = rci_resource_for_locked(srv, ri);
+    rci_entry *e = res ? rci_store_get_locked(res, key) : NULL;
+    rc_object *role = e ? rc_object_ref(e->obj) : NULL;
+    pthread_mutex_unlock(&srv->lock);
+    if (!role)
+        return 0;
+    cJSON *tree = rc_object_to_cjson(role);
+    rc_object_unref(role);
+    if (!tree)
+        return RC_ENOMEM;
+    each(arg, tree);
+    cJSON_Delete(tree);
+    return 0;
+}
+
 static int authorize_attrs(rc_apiserver *srv, const rc_authz_attrs *attrs, rc_error *err)
 {
-    rc_rbac_source src = {.list = source_list, .get = NULL, .ctx = srv};
+    rc_rbac_source src = {.list = source_list, .get = source_get, .ctx = srv};
     return rc_rbac_authorize(&src, attrs, err);
 }
 

@@ -15,7 +15,8 @@ void rci_apiserver_default(const rc_resource_info *ri, cJSON *obj);
 /* Validates obj for create (old == NULL) or update (old = the stored object). Returns 0, or RC_EINVAL with
  * err->message in upstream's form ("Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: -1:
  * must be greater than or equal to 0") and one cause per offending field path. Checks names, required
- * fields, types, enums, label/selector syntax, selector-matches-template, immutable fields on update. */
+ * fields, enums, label/selector syntax, selector-matches-template, immutable fields on update. A field of the
+ * wrong JSON type is a decode error first: RC_EBADREQUEST (400), see rci_apiserver_decode_check. */
 int rci_apiserver_validate(const rc_resource_info *ri, const cJSON *obj, const cJSON *old, rc_error *err);
 
 /* For a CustomResourceDefinition object: the openAPIV3Schema of `version` (borrowed from crd), or NULL. */

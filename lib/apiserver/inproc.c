@@ -97,6 +97,7 @@ static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
         rc = rc_error_set(err, RC_ENOMEM, "out of memory");
     req.dry_run = opts && opts->dry_run;
     req.strict_fields = opts && opts->field_validation == RC_FIELD_VALIDATION_STRICT;
+    req.field_manager = opts ? opts->field_manager : NULL;
     if (rc == 0 && !strcmp(sub, "binding"))
         rc = rci_create_binding(&req, tree, out, err);
     else if (rc == 0 && sub[0])
@@ -124,6 +125,7 @@ static int ip_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
         rc = rc_error_set(err, RC_ENOMEM, "out of memory");
     req.dry_run = opts && opts->dry_run;
     req.strict_fields = opts && opts->field_validation == RC_FIELD_VALIDATION_STRICT;
+    req.field_manager = opts ? opts->field_manager : NULL;
     if (rc == 0 && !strcmp(sub, "scale"))
         rc = rci_update_scale(&req, tree, out, err);
     else if (rc == 0 && sub[0] && strcmp(sub, "status"))
@@ -141,6 +143,7 @@ static int ip_patch(void *ctx, const rc_resource_info *ri, const char *ns, const
     int rc = begin(ctx, &req, "patch", ri, ns, name, opts ? opts->subresource : NULL, err);
     req.dry_run = opts && opts->dry_run;
     req.strict_fields = opts && opts->field_validation == RC_FIELD_VALIDATION_STRICT;
+    req.field_manager = opts ? opts->field_manager : NULL;
     if (rc == 0)
         rc = rci_patch(&req, type, data, len, opts && opts->force, out, err);
     return finish(ctx, &req, rc);

@@ -132,10 +132,13 @@ typedef struct rci_req {
     const char *subresource; /* "" when none */
     bool dry_run;
     bool strict_fields;   /* fieldValidation=Strict: unknown fields are a 400 */
+    const char *field_manager; /* recorded in metadata.managedFields; NULL = none */
+    const cJSON *applied; /* server-side apply: the applied configuration */
     uint64_t result_rv;   /* the resourceVersion a commit produced */
     char ns_buf[256];     /* create: the namespace and (generated) name chosen */
     char name_buf[320];
     bool registered_crd;  /* create of a CRD registered registered_group/registered_plural */
+    const rc_resource_info *replaced_crd; /* update of a CRD replaced this registration */
     char registered_group[128];
     char registered_plural[128];
 } rci_req;
@@ -190,10 +193,20 @@ typedef int (*rci_change_fn)(void *ctx, rci_req *req, const rc_object *old, cons
 int rci_create(rci_req *req, const cJSON *input, rc_object **out, rc_error *err);
 int rci_update_with(rci_req *req, rci_change_fn fn, void *ctx, rc_object **out, rc_error *err);
 int rci_update(rci_req *req, const cJSON *input, rc_object **out, rc_error *err);
+/* The object a status-subresource write stores, from the stored tree and the incoming one (upstream's status
+ * strategies: only status for custom resources; built-ins also take metadata, minus what the kind resets).
+ * New tree, NULL on allocation failure. */
+cJSON *rci_status_tree(rci_req *req, const cJSON *old_tree, const cJSON *incoming);
 /* The conflict error for ri/name. */
 int rci_conflict(const rci_req *req, rc_error *err);
 /* Runs the admission chain for a DELETE (mutating hooks see no object). */
 int rci_admit_delete(rci_req *req, const cJSON *old_tree, rc_error *err);
+
+/* ---- managed.c ---- */
+/* Records req->field_manager's entry in tree's metadata.managedFields (Apply with the applied fields when
+ * req->applied, else Update with the fields that differ from old_tree, NULL at create). No-op without a
+ * manager or, for Update, when nothing changed. */
+void rci_managed_record(rci_req *req, cJSON *tree, const cJSON *old_tree);
 
 /* ---- prepare.c: per-kind create steps ---- */
 /* Before admission: status reset (pods Pending, namespaces Active), namespace finalizer. */
@@ -248,10 +261,28 @@ int rci_patch(rci_req *req, rc_patch_type type, const char *data, size_t len, bo
 /* ---- crd.c ---- */
 /* Before a CRD is stored: fills its status and registers its resource. RC_EINVAL when names clash. */
 int rci_crd_prepare(rci_req *req, cJSON *crd, rc_error *err);
+/* Before an updated CRD is stored: re-registers its resource when the definition changed (remembered in
+ * req->replaced_crd) and refreshes its status. RC_EINVAL when the new names clash (nothing changed). */
+int rci_crd_reregister(rci_req *req, cJSON *crd, const cJSON *old_crd, rc_error *err);
+/* The update was not committed: puts req->replaced_crd back. */
+void rci_crd_reregister_failed(rci_req *req);
+/* A new reference to the CRD object serving ri, or NULL for built-in kinds. Takes the lock. */
+rc_object *rci_crd_for(rc_apiserver *srv, const rc_resource_info *ri);
+/* Where a custom resource's Scale reads and writes (rc_node paths without the leading dot). */
+typedef struct rci_scale_paths {
+    char spec_replicas[128];
+    char status_replicas[128];
+    char label_selector[128]; /* "" when the CRD names none */
+} rci_scale_paths;
+/* Fills out from ri's CRD scale subresource; false for built-in kinds (spec.replicas, status.replicas,
+ * spec.selector) or a CRD without valid paths. */
+bool rci_crd_scale_paths(rc_apiserver *srv, const rc_resource_info *ri, rci_scale_paths *out);
 /* After a CRD was removed: drops its objects and unregisters the resource. */
 void rci_crd_removed(rci_req *req, const rc_object *crd);
 /* Validates and prunes a custom object against its CRD's schema (no-op for built-in kinds). */
 int rci_crd_check_object(rci_req *req, cJSON *obj, rc_error *err);
+/* True when ri is served for a CustomResourceDefinition (not a built-in kind). Takes the lock. */
+bool rci_crd_is_custom(rc_apiserver *srv, const rc_resource_info *ri);
 
 /* ---- authz.c ---- */
 /* Authorizes req for its user (allow-all when unauthenticated or RBAC is off). */

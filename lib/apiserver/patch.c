@@ -2,11 +2,15 @@
  * (lib/api/patch*.c) to the stored object and runs the result through the update flow, so a failing
  * patch changes nothing. A resourceVersion the patch sets is a precondition. Server-side apply is basic:
  * it creates the object when absent and otherwise merges the applied configuration into it (strategic
- * for built-in kinds, merge patch for custom resources) without field ownership tracking. */
+ * for built-in kinds, merge patch for custom resources), recording the manager's Apply entry in
+ * metadata.managedFields (managed.c); fields another manager set are not detected as conflicts, so
+ * `force` changes nothing, and fields dropped from the applied configuration are not removed. */
 #include "apiserver/internal.h"
 #include "apiserver/limits.h"
 
 #include <string.h>
+
+#define DEFAULT_APPLY_MANAGER "libreconcile" /* as the HTTP client sends when the caller names none */
 
 typedef struct patch_change {
     int type;
@@ -33,20 +37,19 @@ static int change_by_patch(void *ctx, rci_req *req, const rc_object *old, const 
     }
     *conditional = false;
     if (!strcmp(req->subresource, "status")) {
-        *tree = cJSON_Duplicate(old_tree, 1);
-        cJSON_DeleteItemFromObjectCaseSensitive(*tree, "status");
-        cJSON *status = cJSON_DetachItemFromObjectCaseSensitive(patched, "status");
-        if (status)
-            cJSON_AddItemToObject(*tree, "status", status);
+        *tree = rci_status_tree(req, old_tree, patched);
         cJSON_Delete(patched);
-    } else {
-        *tree = patched;
+        return *tree ? 0 : rc_error_set(err, RC_ENOMEM, "out of memory");
     }
+    *tree = patched;
     return 0;
 }
 
 static int server_side_apply(rci_req *req, const cJSON *applied, rc_object **out, rc_error *err)
 {
+    if (!req->field_manager || !req->field_manager[0])
+        req->field_manager = DEFAULT_APPLY_MANAGER;
+    req->applied = applied;
     char key[600];
     rc_key_format(key, sizeof key, req->ns, req->name);
     for (int attempt = 0; attempt < 4; attempt++) {
@@ -77,7 +80,7 @@ static int server_side_apply(rci_req *req, const cJSON *applied, rc_object **out
 int rci_patch(rci_req *req, rc_patch_type type, const char *data, size_t len, bool force, rc_object **out,
               rc_error *err)
 {
-    (void)force; /* no field ownership is tracked, so there are no apply conflicts to force */
+    (void)force; /* ownership is recorded but not enforced, so there are no apply conflicts to force */
     if (type < RC_PATCH_JSON || type > RC_PATCH_APPLY)
         return rc_error_set(err, RC_EUNSUPPORTED, "the patch type %d is not supported", (int)type);
     if (!data)

@@ -16,8 +16,12 @@
  * FieldValueUnknown). Thread-safe (reads static data only). */
 int rci_apiserver_unknown_fields(const rc_resource_info *ri, const cJSON *obj, rc_error *err);
 
-/* Adds a FieldValueTypeInvalid error to v for every known field whose JSON type is wrong (a string for
- * spec.replicas, an array for roleRef, ...). Unknown fields are ignored here. */
-void rci_schema_check_types(const rc_resource_info *ri, const cJSON *obj, rci_vctx *v);
+/* Decoding as kube-apiserver does before anything else: 0 when every known field has the right JSON type,
+ * else RC_EBADREQUEST for the first wrong one (document order), e.g. `Deployment in version "v1" cannot be
+ * handled as a Deployment: json: cannot unmarshal string into Go struct field Deployment.spec.replicas of
+ * type integer`, with one FieldValueTypeInvalid cause naming the field path. Upstream names the innermost
+ * Go struct and Go type (DeploymentSpec.spec.replicas, int32); this names the kind and the JSON type.
+ * Unknown fields are ignored here. Thread-safe. */
+int rci_apiserver_decode_check(const rc_resource_info *ri, const cJSON *obj, rc_error *err);
 
 #endif

@@ -165,7 +165,10 @@ static const char *struct_fields(type_ref t)
 typedef struct walker {
     rci_vctx *v;
     bool report_unknown; /* strict decoding: unknown fields become "FieldValueUnknown" errors */
-    bool report_types;   /* wrong JSON types become FieldValueTypeInvalid errors */
+    bool find_type_error; /* stop at the first value of the wrong JSON type and remember it */
+    const cJSON *bad;     /* that value, its expected type and its field path */
+    const char *want;
+    char bad_path[RCI_PATH_MAX];
 } walker;
 
 static void walk(walker *w, type_ref t, const cJSON *node);
@@ -217,11 +220,14 @@ static bool type_ok(type_ref t, const cJSON *node)
 
 static void walk(walker *w, type_ref t, const cJSON *node)
 {
-    if (t.n == 0 || cJSON_IsNull(node))
+    if (t.n == 0 || cJSON_IsNull(node) || w->bad)
         return;
     if (!type_ok(t, node)) {
-        if (w->report_types)
-            rci_v_type(w->v, NULL, node, type_name(t));
+        if (w->find_type_error) {
+            w->bad = node;
+            w->want = type_name(t);
+            memcpy(w->bad_path, w->v->path, sizeof w->bad_path);
+        }
         return;
     }
     type_ref inner = {t.p + 1, t.n - 1};
@@ -257,13 +263,37 @@ static void walk_root(walker *w, const char *fields, const cJSON *obj)
     walk_struct(w, root_fields, fields, obj);
 }
 
-void rci_schema_check_types(const rc_resource_info *ri, const cJSON *obj, rci_vctx *v)
+/* The JSON type name Go's decoder prints for a value it cannot unmarshal. */
+static const char *go_json_type(const cJSON *n)
+{
+    if (cJSON_IsBool(n)) return "bool";
+    if (cJSON_IsString(n)) return "string";
+    if (cJSON_IsArray(n)) return "array";
+    if (cJSON_IsObject(n)) return "object";
+    return "number";
+}
+
+int rci_apiserver_decode_check(const rc_resource_info *ri, const cJSON *obj, rc_error *err)
 {
     const char *fields = kind_fields(ri);
     if (!fields || !cJSON_IsObject(obj))
-        return;
-    walker w = {v, false, true};
+        return 0;
+    rci_vctx v;
+    rci_vctx_init(&v, "");
+    walker w = {.v = &v, .find_type_error = true};
     walk_root(&w, fields, obj);
+    int rc = 0;
+    if (w.bad) {
+        const char *version = ri->version ? ri->version : "v1", *got = go_json_type(w.bad);
+        rc = rc_error_set(err, RC_EBADREQUEST,
+                          "%s in version \"%s\" cannot be handled as a %s: json: cannot unmarshal %s into Go "
+                          "struct field %s.%s of type %s",
+                          ri->kind, version, ri->kind, got, ri->kind, w.bad_path, w.want);
+        rc_error_add_cause(err, w.bad_path, "FieldValueTypeInvalid", "cannot unmarshal %s into a field of type %s",
+                           got, w.want);
+    }
+    rci_vctx_free(&v);
+    return rc;
 }
 
 int rci_apiserver_unknown_fields(const rc_resource_info *ri, const cJSON *obj, rc_error *err)
@@ -273,7 +303,7 @@ int rci_apiserver_unknown_fields(const rc_resource_info *ri, const cJSON *obj, r
         return 0;
     rci_vctx v;
     rci_vctx_init(&v, "");
-    walker w = {&v, true, false};
+    walker w = {.v = &v, .report_unknown = true};
     walk_root(&w, fields, obj);
     int rc = 0;
     if (v.oom) {

@@ -1,5 +1,5 @@
 /* subresource.c - the scale subresource (autoscaling/v1 Scale over spec.replicas / status.replicas /
- * spec.selector) for kinds that have it, and pods/binding (what a scheduler posts to assign a node). Both
+ * spec.selector, or a CRD's specReplicasPath / statusReplicasPath / labelSelectorPath) for kinds that have it, and pods/binding (what a scheduler posts to assign a node). Both
  * are updates of the parent object through the common update flow. */
 #include "apiserver/internal.h"
 
@@ -21,8 +21,20 @@ static void copy_meta_str(cJSON *to, const cJSON *from, const char *key)
         cJSON_AddStringToObject(to, key, v->valuestring);
 }
 
-static cJSON *scale_of(const cJSON *obj)
+/* Where the Scale of req's resource lives: the CRD's paths, else spec.replicas/status.replicas with the
+ * selector taken from spec.selector (selector_is_label_selector). */
+static void paths_for(const rci_req *req, rci_scale_paths *p, bool *selector_is_label_selector)
 {
+    *selector_is_label_selector = !rci_crd_scale_paths(req->srv, req->ri, p);
+    if (*selector_is_label_selector)
+        *p = (rci_scale_paths){"spec.replicas", "status.replicas", "spec.selector"};
+}
+
+static cJSON *scale_of(const rci_req *req, const cJSON *obj)
+{
+    rci_scale_paths paths;
+    bool label_selector;
+    paths_for(req, &paths, &label_selector);
     cJSON *s = cJSON_CreateObject();
     cJSON_AddStringToObject(s, "apiVersion", "autoscaling/v1");
     cJSON_AddStringToObject(s, "kind", "Scale");
@@ -33,11 +45,13 @@ static cJSON *scale_of(const cJSON *obj)
         copy_meta_str(meta, om, keys[i]);
     rc_node root = rc_node_from_cjson(obj);
     cJSON_AddNumberToObject(cJSON_AddObjectToObject(s, "spec"), "replicas",
-                            (double)rc_node_int(rc_node_at(root, "spec.replicas"), 0));
+                            (double)rc_node_int(rc_node_at(root, paths.spec_replicas), 0));
     cJSON *status = cJSON_AddObjectToObject(s, "status");
-    cJSON_AddNumberToObject(status, "replicas", (double)rc_node_int(rc_node_at(root, "status.replicas"), 0));
-    rc_node sel = rc_node_at(root, "spec.selector");
-    if (rc_node_exists(sel)) {
+    cJSON_AddNumberToObject(status, "replicas", (double)rc_node_int(rc_node_at(root, paths.status_replicas), 0));
+    rc_node sel = paths.label_selector[0] ? rc_node_at(root, paths.label_selector) : (rc_node){0};
+    if (!label_selector && rc_node_str(sel)) {
+        cJSON_AddStringToObject(status, "selector", rc_node_str(sel));
+    } else if (label_selector && rc_node_exists(sel)) {
         rc_selector *ls = rc_selector_from_node(sel, "spec.selector", NULL);
         char *text = ls ? rc_selector_to_string(ls) : NULL;
         if (text)
@@ -48,12 +62,12 @@ static cJSON *scale_of(const cJSON *obj)
     return s;
 }
 
-static int scale_out(const rc_object *obj, rc_object **out, rc_error *err)
+static int scale_out(const rci_req *req, const rc_object *obj, rc_object **out, rc_error *err)
 {
     if (!out)
         return 0;
     cJSON *tree = rc_object_to_cjson(obj);
-    cJSON *s = tree ? scale_of(tree) : NULL;
+    cJSON *s = tree ? scale_of(req, tree) : NULL;
     *out = s ? rc_object_from_cjson(s, err) : NULL;
     cJSON_Delete(s);
     cJSON_Delete(tree);
@@ -72,7 +86,7 @@ int rci_get_scale(rci_req *req, rc_object **out, rc_error *err)
         return rc_error_set(err, RC_ENOTFOUND, "%s \"%s\" not found", rci_qualified(req->ri, q, sizeof q),
                             req->name);
     }
-    int rc = scale_out(obj, out, err);
+    int rc = scale_out(req, obj, out, err);
     rc_object_unref(obj);
     return rc;
 }
@@ -83,6 +97,33 @@ typedef struct scale_change {
     const cJSON *patch;
 } scale_change;
 
+/* Sets the number at a dotted path of tree, creating (or replacing non-object) parents. */
+static bool set_number_at(cJSON *tree, const char *path, double value)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    cJSON *at = tree;
+    char *save = NULL;
+    char *part = strtok_r(buf, ".", &save);
+    while (part) {
+        char *next = strtok_r(NULL, ".", &save);
+        if (!next) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, part);
+            return cJSON_AddNumberToObject(at, part, value) != NULL;
+        }
+        cJSON *child = cJSON_GetObjectItemCaseSensitive(at, part);
+        if (!cJSON_IsObject(child)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(at, part);
+            child = cJSON_AddObjectToObject(at, part);
+        }
+        if (!child)
+            return false;
+        at = child;
+        part = next;
+    }
+    return false;
+}
+
 static int change_replicas(void *ctx, rci_req *req, const rc_object *old, const cJSON *old_tree, cJSON **tree,
                            bool *conditional, rc_error *err)
 {
@@ -90,7 +131,7 @@ static int change_replicas(void *ctx, rci_req *req, const rc_object *old, const 
     cJSON *patched = NULL;
     const cJSON *scale = sc->scale;
     if (!scale) {
-        cJSON *cur = scale_of(old_tree);
+        cJSON *cur = scale_of(req, old_tree);
         int type = sc->patch_type == RC_PATCH_STRATEGIC ? RC_PATCH_MERGE : (int)sc->patch_type;
         patched = rc_patch_apply(type, cur, sc->patch, "autoscaling/v1", "Scale", err);
         cJSON_Delete(cur);
@@ -111,13 +152,13 @@ static int change_replicas(void *ctx, rci_req *req, const rc_object *old, const 
         rc = RC_EINVAL;
     }
     if (rc == 0) {
+        rci_scale_paths paths;
+        bool label_selector;
+        paths_for(req, &paths, &label_selector);
         *conditional = rv && rv[0] && !patched;
         *tree = cJSON_Duplicate(old_tree, 1);
-        cJSON *spec = cJSON_GetObjectItemCaseSensitive(*tree, "spec");
-        if (!cJSON_IsObject(spec))
-            spec = cJSON_AddObjectToObject(*tree, "spec");
-        cJSON_DeleteItemFromObjectCaseSensitive(spec, "replicas");
-        cJSON_AddNumberToObject(spec, "replicas", (double)rc_node_int(replicas, 0));
+        if (!*tree || !set_number_at(*tree, paths.spec_replicas, (double)rc_node_int(replicas, 0)))
+            rc = rc_error_set(err, RC_ENOMEM, "out of memory");
     }
     cJSON_Delete(patched);
     return rc;
@@ -130,7 +171,7 @@ static int scale_update(rci_req *req, scale_change *sc, rc_object **out, rc_erro
     rc_object *obj = NULL;
     int rc = rci_update_with(req, change_replicas, sc, &obj, err);
     if (rc == 0)
-        rc = scale_out(obj, out, err);
+        rc = scale_out(req, obj, out, err);
     rc_object_unref(obj);
     return rc;
 }

@@ -409,17 +409,17 @@ int rci_apiserver_validate(const rc_resource_info *ri, const cJSON *obj, const c
 {
     if (!ri || !ri->kind || !cJSON_IsObject(obj))
         return rc_error_set(err, RC_EBADREQUEST, "the object to validate is not a JSON object");
+    int decoded = rci_apiserver_decode_check(ri, obj, err);
+    if (decoded != 0)
+        return decoded;
     const cJSON *meta = rci_obj(obj, "metadata");
     const char *name = rci_str(meta, "name");
     rci_vctx v;
     rci_vctx_init(&v, "");
-    rci_schema_check_types(ri, obj, &v);
-    if (v.nerrs == 0) {
-        rci_validate_object_meta(&v, ri, obj, cJSON_IsObject(old) ? old : NULL);
-        kind_validator fn = validator_for(ri);
-        if (fn)
-            fn(&v, obj, cJSON_IsObject(old) ? old : NULL);
-    }
+    rci_validate_object_meta(&v, ri, obj, cJSON_IsObject(old) ? old : NULL);
+    kind_validator fn = validator_for(ri);
+    if (fn)
+        fn(&v, obj, cJSON_IsObject(old) ? old : NULL);
     int rc = rci_vctx_finish(&v, ri, name ? name : rci_str(meta, "generateName"), err);
     rci_vctx_free(&v);
     return rc;

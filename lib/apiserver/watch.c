@@ -1,6 +1,6 @@
 /* watch.c - watch streams: starting one (initial state as ADDED events for resourceVersion ""/"0" or
  * sendInitialEvents, replay from the history ring otherwise, 410 Expired when the version is older than the
- * window), fanning committed changes out to watchers (one shared frozen object per event, never copied per
+ * window, 504 "Too large resource version" at once when it is newer than the newest), fanning committed changes out to watchers (one shared frozen object per event, never copied per
  * watcher), selector transitions (an object that stops matching arrives as DELETED, one that starts
  * matching as ADDED), BOOKMARK events, timeouts and the drop-every-N fault. All *_locked under srv->lock. */
 #include "apiserver/internal.h"
@@ -350,6 +350,14 @@ int rci_watch(rci_req *req, const rc_list_options *opts, rc_watch **out, rc_erro
     rc_apiserver *srv = req->srv;
     pthread_mutex_lock(&srv->lock);
     w->res = req->res;
+    if (!initial && from > srv->rv) {
+        /* upstream's watch cache waits up to 3 s for the version, then answers this; we answer at once */
+        rc = rc_error_set(err, RC_ETIMEOUT, "Too large resource version: %" PRIu64 ", current: %" PRIu64, from,
+                          srv->rv);
+        pthread_mutex_unlock(&srv->lock);
+        free_watcher(w);
+        return rc;
+    }
     if (!initial && from < req->res->compacted_rv) {
         rc_error gone = {0};
         rc_error_set(&gone, RC_EGONE, "too old resource version: %" PRIu64 " (%" PRIu64 ")", from,

@@ -56,6 +56,18 @@ static void copy_member(cJSON *obj, const cJSON *from, const char *key)
         cJSON_AddItemToObject(obj, key, cJSON_Duplicate(v, 1));
 }
 
+static bool is_kind(const rc_resource_info *ri, const char *group, const char *kind)
+{
+    return !strcmp(ri->group, group) && !strcmp(ri->kind, kind);
+}
+
+/* An update of a CustomResourceDefinition itself (not its status) that will be stored. */
+static bool is_crd_spec_write(const rci_req *req)
+{
+    return is_kind(req->ri, "apiextensions.k8s.io", "CustomResourceDefinition") && !req->subresource[0] &&
+           !req->dry_run;
+}
+
 /* apiVersion/kind must name the request's resource; absent ones are filled in. */
 static int check_type(rci_req *req, cJSON *tree, rc_error *err)
 {
@@ -233,6 +245,8 @@ int rci_create(rci_req *req, const cJSON *input, rc_object **out, rc_error *err)
         rc = admit_and_validate(req, RC_ADMIT_CREATE, tree, NULL, err);
     if (rc == 0)
         rc = rci_after_validate_kind(req, tree, err);
+    if (rc == 0)
+        rci_managed_record(req, tree, NULL);
     if (rc != 0) {
         cJSON_Delete(tree);
         return rc;
@@ -309,6 +323,27 @@ static int prepare_update(rci_req *req, cJSON *tree, const cJSON *old, rc_error 
     return 0;
 }
 
+/* The status subresource as upstream's status strategies: spec (everything but metadata and status) stays;
+ * a custom resource keeps all its metadata too; a built-in kind takes metadata changes except those its
+ * strategy resets (Deployment and StatefulSet labels, Pod ownerReferences). */
+cJSON *rci_status_tree(rci_req *req, const cJSON *old_tree, const cJSON *incoming)
+{
+    cJSON *tree = cJSON_Duplicate(old_tree, 1);
+    if (!tree)
+        return NULL;
+    copy_member(tree, incoming, "status");
+    if (rci_crd_is_custom(req->srv, req->ri))
+        return tree;
+    copy_member(tree, incoming, "metadata");
+    cJSON *meta = metadata_of(tree);
+    const cJSON *old_meta = cJSON_GetObjectItemCaseSensitive(old_tree, "metadata");
+    if (is_kind(req->ri, "apps", "Deployment") || is_kind(req->ri, "apps", "StatefulSet"))
+        copy_member(meta, old_meta, "labels");
+    else if (is_kind(req->ri, "", "Pod"))
+        copy_member(meta, old_meta, "ownerReferences");
+    return tree;
+}
+
 /* An object being deleted whose last finalizer went away is removed when its grace period is 0 or over;
  * a pod still in its grace period is left for its kubelet or the grace-period timer. */
 static bool delete_after_update(rci_req *req, const rc_object *obj)
@@ -335,7 +370,12 @@ static int update_once(rci_req *req, rci_change_fn fn, void *ctx, rc_object *old
         rc = prepare_update(req, tree, old_tree, err);
     if (rc == 0)
         rc = admit_and_validate(req, RC_ADMIT_UPDATE, tree, old_tree, err);
-    if (rc == 0 && cJSON_Compare(tree, old_tree, 1)) {
+    if (rc == 0 && is_crd_spec_write(req))
+        rc = rci_crd_reregister(req, tree, old_tree, err);
+    bool unchanged = rc == 0 && cJSON_Compare(tree, old_tree, 1);
+    if (rc == 0 && !unchanged)
+        rci_managed_record(req, tree, old_tree);
+    if (unchanged) {
         if (out)
             *out = rc_object_ref(old);
     } else if (rc == 0) {
@@ -344,6 +384,8 @@ static int update_once(rci_req *req, rci_change_fn fn, void *ctx, rc_object *old
         rc_object *obj = NULL;
         rc = rci_commit_write(req, key, tree, old, &obj, err);
         tree = NULL;
+        if (rc != 0)
+            rci_crd_reregister_failed(req);
         if (rc == RC_EAGAIN && conditional)
             rc = rci_conflict(req, err);
         if (rc == 0 && !req->dry_run && delete_after_update(req, obj)) {
@@ -391,13 +433,7 @@ static int change_by_replace(void *ctx, rci_req *req, const rc_object *old, cons
     if (rv && rv[0] && strcmp(rv, rc_object_resource_version(old)))
         return rci_conflict(req, err);
     *conditional = rv && rv[0];
-    if (!strcmp(req->subresource, "status")) {
-        *tree = cJSON_Duplicate(old_tree, 1);
-        if (*tree)
-            copy_member(*tree, input, "status");
-    } else {
-        *tree = cJSON_Duplicate(input, 1);
-    }
+    *tree = !strcmp(req->subresource, "status") ? rci_status_tree(req, old_tree, input) : cJSON_Duplicate(input, 1);
     return *tree ? 0 : rc_error_set(err, RC_ENOMEM, "out of memory");
 }
 

@@ -5,11 +5,13 @@
 #include <reconcile/controllers.h>
 #include <reconcile/expectations.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "controllers/controller_utils.h"
+#include "util/map.h"
 
 #define RS_RESOURCE "replicasets.apps"
 #define RS_DEFAULT_BURST 500
@@ -92,6 +94,23 @@ static int create_pods(rs_sync *s, size_t n, rc_error *err)
     return ok == n ? 0 : err && err->code ? err->code : RC_ENOMEM;
 }
 
+/* Adds the active, bound pods of ReplicaSet rs (from the controller index) to the per-node counts. */
+static int count_pods_per_node(rs_sync *s, const rc_object *rs, rc_object_list *keep, rci_map *per_node,
+                               rc_error *err)
+{
+    size_t from = keep->count;
+    int rc = rc_ctx_by_index(s->ctx, "pods", RC_INDEX_CONTROLLER, rc_object_uid(rs), keep, err);
+    for (size_t p = from; !rc && p < keep->count; p++) {
+        const char *node = rc_object_get_str(keep->items[p], "spec.nodeName");
+        if (!node || !*node || !rci_pod_is_active(keep->items[p]))
+            continue;
+        uintptr_t n = (uintptr_t)rci_map_get(per_node, node);
+        if (rci_map_put(per_node, node, (void *)(n + 1), NULL))
+            rc = rc_error_set(err, RC_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
 /* Ranks: active pods of every ReplicaSet sharing this one's controller, counted per node. */
 static int rank_pods(rs_sync *s, rci_ranked_pod *ranked, rc_error *err)
 {
@@ -100,30 +119,23 @@ static int rank_pods(rs_sync *s, rci_ranked_pod *ranked, rc_error *err)
         ranked[i] = (rci_ranked_pod){s->active[i], 0};
     if (!rc_object_controller_ref(s->rs, &owner) || !owner.uid)
         return 0;
-    rc_object_list sets, pods;
+    rc_object_list sets, pods; /* pods keeps the node names of per_node alive */
     rc_object_list_init(&sets);
     rc_object_list_init(&pods);
-    const char *ns = rc_object_namespace(s->rs);
-    int rc = rc_ctx_list(s->ctx, RS_RESOURCE, ns, NULL, &sets, err);
-    if (!rc)
-        rc = rc_ctx_list(s->ctx, "pods", ns, NULL, &pods, err);
-    for (size_t p = 0; !rc && p < pods.count; p++) {
-        rc_owner_ref pr;
-        const char *node = rc_object_get_str(pods.items[p], "spec.nodeName");
-        if (!node || !*node || !rci_pod_is_active(pods.items[p]) || !rc_object_controller_ref(pods.items[p], &pr))
-            continue;
-        bool related = false;
-        for (size_t r = 0; r < sets.count && !related; r++) {
-            rc_owner_ref sr;
-            related = rc_object_controller_ref(sets.items[r], &sr) && sr.uid && !strcmp(sr.uid, owner.uid) &&
-                      pr.uid && !strcmp(pr.uid, rc_object_uid(sets.items[r]));
-        }
-        for (size_t i = 0; related && i < s->nactive; i++) {
-            const char *n2 = rc_object_get_str(s->active[i], "spec.nodeName");
-            if (n2 && !strcmp(n2, node))
-                ranked[i].rank++;
-        }
+    rci_map per_node;
+    rci_map_init(&per_node);
+    int rc = rc_ctx_list(s->ctx, RS_RESOURCE, rc_object_namespace(s->rs), NULL, &sets, err);
+    for (size_t r = 0; !rc && r < sets.count; r++) {
+        rc_owner_ref sr;
+        if (rc_object_controller_ref(sets.items[r], &sr) && sr.uid && !strcmp(sr.uid, owner.uid))
+            rc = count_pods_per_node(s, sets.items[r], &pods, &per_node, err);
     }
+    for (size_t i = 0; !rc && i < s->nactive; i++) {
+        const char *node = rc_object_get_str(s->active[i], "spec.nodeName");
+        if (node && *node)
+            ranked[i].rank = (int)(uintptr_t)rci_map_get(&per_node, node);
+    }
+    rci_map_free(&per_node);
     rc_object_list_clear(&sets);
     rc_object_list_clear(&pods);
     return rc;

@@ -88,7 +88,8 @@ int rc_builder_for(rc_builder *b, const char *resource, const rc_watch_options *
 
 int rc_builder_owns(rc_builder *b, const char *resource, const rc_watch_options *opts, rc_error *err)
 {
-    return add_watch(b, RCI_WATCH_OWNS, resource, opts, NULL, NULL, err);
+    int rc = add_watch(b, RCI_WATCH_OWNS, resource, opts, NULL, NULL, err);
+    return rc ? rc : rc_builder_index(b, resource, RC_INDEX_CONTROLLER, rci_controller_index, NULL, err);
 }
 
 int rc_builder_watches(rc_builder *b, const char *resource, rc_map_fn fn, void *ctx, const rc_watch_options *opts,

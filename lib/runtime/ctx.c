@@ -156,8 +156,9 @@ int rc_ctx_list(rc_reconcile_ctx *ctx, const char *resource, const char *ns, con
     size_t from = out->count;
     const char *scope = src->ri->namespaced && ns && ns[0] ? ns : NULL;
     int rc = rc_lister_list(rc_informer_store(src->inf), scope, sel, out);
+    rci_ov_scope ov = {.ns = scope, .sel = sel, .add_new = true};
     if (rc == 0)
-        rc = rci_overlay_merge_list(ctx->c->cc, src->id, out, from, scope, sel, true);
+        rc = rci_overlay_merge_list(ctx->c->cc, src->id, out, from, &ov);
     if (rc)
         return rc_error_set(err, rc, "list %s: %s", src->id, rc_strerror(rc));
     sort_from(out, from);
@@ -176,9 +177,16 @@ int rc_ctx_by_index(rc_reconcile_ctx *ctx, const char *resource, const char *ind
     int rc = rc_store_by_index(rc_informer_store(src->inf), index, value, out, err);
     if (rc)
         return rc;
-    /* Objects the cache lacks can only be placed for the namespace index, whose value is known. */
-    bool by_ns = !strcmp(index, RC_INDEX_NAMESPACE);
-    rc = rci_overlay_merge_list(ctx->c->cc, src->id, out, from, by_ns ? value : NULL, NULL, by_ns);
+    /* Objects the cache lacks can be placed for the namespace index and the indexes the manager knows the
+     * function of. */
+    rci_ov_scope ov = {.value = value};
+    if (!strcmp(index, RC_INDEX_NAMESPACE)) {
+        ov.ns = value;
+        ov.add_new = true;
+    } else if ((ov.index = rci_manager_index_fn(ctx->c->m, src, index, &ov.index_ctx)) != NULL) {
+        ov.add_new = true;
+    }
+    rc = rci_overlay_merge_list(ctx->c->cc, src->id, out, from, &ov);
     if (rc)
         return rc_error_set(err, rc, "by_index %s: %s", src->id, rc_strerror(rc));
     sort_from(out, from);

@@ -213,6 +213,16 @@ rci_controller *rci_manager_controller(rc_manager *m, const char *name)
     return NULL;
 }
 
+rc_index_fn rci_manager_index_fn(rc_manager *m, const rci_source *src, const char *name, void **ctx)
+{
+    for (size_t i = 0; i < m->nindexes; i++)
+        if (m->indexes[i].src == src && !strcmp(m->indexes[i].name, name)) {
+            *ctx = m->indexes[i].ctx;
+            return m->indexes[i].fn;
+        }
+    return NULL;
+}
+
 /* Undoes a failed add_controller: handlers of its watches, its parts. */
 static void controller_discard(rc_manager *m, rci_controller *c, rc_rate_limiter *unused_limiter)
 {

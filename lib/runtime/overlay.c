@@ -5,6 +5,8 @@
  * resourceVersions are compared as numbers (the embedded server and etcd hand out increasing integers). */
 #include "runtime/cclient.h"
 
+#include "cache/indexer.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,51 +138,101 @@ rc_object *rci_overlay_resolve(rci_cclient *cc, const char *id, const char *key,
     return show;
 }
 
-static bool in_scope(const rc_object *o, const char *ns, const rc_selector *sel)
+static bool index_reports(const rci_ov_scope *sc, const rc_object *o)
 {
-    if (ns && ns[0] && strcmp(rc_object_namespace(o), ns))
+    rc_index_values v;
+    rci_index_values_init(&v);
+    sc->index(sc->index_ctx, o, &v);
+    bool found = false;
+    for (size_t i = 0; i < rci_index_values_count(&v) && !found; i++)
+        found = !strcmp(rci_index_values_at(&v, i), sc->value);
+    rci_index_values_free(&v);
+    return found;
+}
+
+static bool in_scope(const rc_object *o, const rci_ov_scope *sc)
+{
+    if (sc->ns && sc->ns[0] && strcmp(rc_object_namespace(o), sc->ns))
         return false;
-    return !sel || rc_selector_matches_object(sel, o);
+    if (sc->sel && !rc_selector_matches_object(sc->sel, o))
+        return false;
+    return !sc->index || index_reports(sc, o);
 }
 
-static long find_key(const rc_object_list *out, size_t from, const char *key)
+/* The entries of resource id (borrowed; valid under cc->mu) into *out; their number, or -1 on allocation
+ * failure. */
+static long entries_of(rci_cclient *cc, const char *id, rci_ov_entry ***out)
 {
-    for (size_t i = from; i < out->count; i++)
-        if (out->items[i] && !strcmp(rc_object_key(out->items[i]), key))
-            return (long)i;
-    return -1;
+    size_t idlen = strlen(id), n = 0, cap = 0;
+    *out = NULL;
+    const rci_map_entry *me;
+    for (size_t it = 0; rci_map_next(&cc->entries, &it, &me);) {
+        rci_ov_entry *e = me->value;
+        if (strncmp(e->mapkey, id, idlen) || e->mapkey[idlen] != '|')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            rci_ov_entry **grown = realloc(*out, cap * sizeof *grown);
+            if (!grown) {
+                free(*out);
+                *out = NULL;
+                return -1;
+            }
+            *out = grown;
+        }
+        (*out)[n++] = e;
+    }
+    return (long)n;
 }
 
-int rci_overlay_merge_list(rci_cclient *cc, const char *id, rc_object_list *out, size_t from, const char *ns,
-                           const rc_selector *sel, bool add_new)
+/* Positions of the result's items by key (keys borrowed from the items, which stay alive until the map is
+ * freed). */
+static int index_result(const rc_object_list *out, size_t from, rci_map *pos)
+{
+    if (!rci_map_reserve(pos, out->count - from))
+        return RC_ENOMEM;
+    for (size_t i = from; i < out->count; i++)
+        if (rci_map_put(pos, rc_object_key(out->items[i]), (void *)(uintptr_t)(i + 1), NULL))
+            return RC_ENOMEM;
+    return 0;
+}
+
+int rci_overlay_merge_list(rci_cclient *cc, const char *id, rc_object_list *out, size_t from,
+                           const rci_ov_scope *scope)
 {
     if (!cc->overlay)
         return 0;
     size_t idlen = strlen(id);
-    int rc = 0;
-    bool removed_any = false;
+    rci_ov_entry **mine = NULL;
+    rc_object **replaced = NULL; /* released once the position map (keyed into them) is gone */
+    size_t nreplaced = 0;
+    rci_map pos;
+    rci_map_init(&pos);
     pthread_mutex_lock(&cc->mu);
-    const rci_map_entry *me;
-    for (size_t it = 0; rci_map_count(&cc->entries) && rci_map_next(&cc->entries, &it, &me);) {
-        rci_ov_entry *e = me->value;
-        if (strncmp(e->mapkey, id, idlen) || e->mapkey[idlen] != '|')
-            continue;
-        const char *key = e->mapkey + idlen + 1;
-        long i = find_key(out, from, key);
-        if (i >= 0) {
+    long n = rci_map_count(&cc->entries) ? entries_of(cc, id, &mine) : 0;
+    int rc = n < 0 ? RC_ENOMEM : 0;
+    if (n > 0 && !(rc = index_result(out, from, &pos)) && !(replaced = calloc((size_t)n, sizeof *replaced)))
+        rc = RC_ENOMEM;
+    for (long k = 0; rc == 0 && k < n; k++) {
+        rci_ov_entry *e = mine[k];
+        uintptr_t at = (uintptr_t)rci_map_get(&pos, e->mapkey + idlen + 1);
+        if (at) {
+            size_t i = at - 1;
             if (cache_caught_up(e, out->items[i]))
                 continue; /* pruned by the next observe or resolve */
-            rc_object_unref(out->items[i]);
-            out->items[i] = e->obj && in_scope(e->obj, ns, sel) ? rc_object_ref(e->obj) : NULL;
-            removed_any = removed_any || !out->items[i];
-        } else if (add_new && e->obj && in_scope(e->obj, ns, sel)) {
+            replaced[nreplaced++] = out->items[i];
+            out->items[i] = e->obj && in_scope(e->obj, scope) ? rc_object_ref(e->obj) : NULL;
+        } else if (scope->add_new && e->obj && in_scope(e->obj, scope)) {
             rc = rc_object_list_append(out, e->obj);
-            if (rc)
-                break;
         }
     }
     pthread_mutex_unlock(&cc->mu);
-    if (removed_any) {
+    rci_map_free(&pos);
+    for (size_t i = 0; i < nreplaced; i++)
+        rc_object_unref(replaced[i]);
+    free(replaced);
+    free(mine);
+    if (nreplaced) {
         size_t w = from;
         for (size_t r = from; r < out->count; r++)
             if (out->items[r])

@@ -1,7 +1,8 @@
 /* ownerref.c - controller references and the controller ref manager (upstream ClaimObject): setting the
  * controller ownerReference on a new child, and claiming children - keeping our matching ones, adopting
  * matching orphans (after re-reading the owner fresh from the API) and releasing ours that no longer match,
- * each with a JSON patch guarded by a test of the child's uid. */
+ * each with a JSON patch guarded by a test of the child's uid. Candidates come from the controller index
+ * (owner uid, or the namespace's orphans) that rc_builder_owns adds to the child resource's cache. */
 #include "runtime/runtime.h"
 
 #include <stdio.h>
@@ -118,6 +119,48 @@ static bool skippable(int rc)
     return rc == RC_ENOTFOUND || rc == RC_EINVAL || rc == RC_ECONFLICT;
 }
 
+void rci_controller_index(void *ctx, const rc_object *obj, rc_index_values *out)
+{
+    (void)ctx;
+    rc_owner_ref ref;
+    if (rc_object_controller_ref(obj, &ref) && ref.uid) {
+        rc_index_values_add(out, ref.uid);
+        return;
+    }
+    const char *ns = rc_object_namespace(obj);
+    char value[300];
+    snprintf(value, sizeof value, RC_INDEX_ORPHAN_PREFIX "%s", ns ? ns : "");
+    rc_index_values_add_copy(out, value);
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(rc_object_key(*(rc_object *const *)a), rc_object_key(*(rc_object *const *)b));
+}
+
+/* The children owner may claim, in key order: through the controller index when the cache has one (those
+ * controlled by owner, then the namespace's orphans), else every child in owner's namespace. */
+static int claim_candidates(rc_reconcile_ctx *ctx, const char *child_resource, const rc_object *owner,
+                            rc_object_list *out, rc_error *err)
+{
+    rci_source *src = rci_controller_find_read(ctx->c, child_resource, err);
+    if (!src)
+        return err && err->code ? err->code : RC_EINVAL;
+    void *unused;
+    const char *ns = rc_object_namespace(owner);
+    if (!rci_manager_index_fn(ctx->c->m, src, RC_INDEX_CONTROLLER, &unused))
+        return rc_ctx_list(ctx, child_resource, ns, NULL, out, err);
+    char orphans[300];
+    snprintf(orphans, sizeof orphans, RC_INDEX_ORPHAN_PREFIX "%s", ns ? ns : "");
+    int rc = rc_ctx_by_index(ctx, child_resource, RC_INDEX_CONTROLLER, rc_object_uid(owner), out, err);
+    size_t owned = out->count;
+    if (!rc)
+        rc = rc_ctx_by_index(ctx, child_resource, RC_INDEX_CONTROLLER, orphans, out, err);
+    if (!rc && owned && out->count > owned)
+        qsort(out->items, out->count, sizeof *out->items, by_key);
+    return rc;
+}
+
 int rc_claim_children(rc_reconcile_ctx *ctx, const char *owner_resource, const rc_object *owner,
                       const char *child_resource, const rc_selector *sel, rc_claim_filter filter, void *filter_ctx,
                       rc_object_list *claimed, rc_error *err)
@@ -127,7 +170,7 @@ int rc_claim_children(rc_reconcile_ctx *ctx, const char *owner_resource, const r
                                             "list are required");
     rc_object_list all;
     rc_object_list_init(&all);
-    int rc = rc_ctx_list(ctx, child_resource, rc_object_namespace(owner), NULL, &all, err);
+    int rc = claim_candidates(ctx, child_resource, owner, &all, err);
     bool owner_deleting = rc_object_deletion_timestamp(owner) != NULL;
     int may_adopt = -1; /* unknown until the first orphan */
     for (size_t i = 0; rc == 0 && i < all.count; i++) {

@@ -49,11 +49,21 @@ void rci_usage_free(rci_usage *u, size_t n);
 /* Overlay reads: `cached` is a reference the call takes over (may be NULL); returns the object the
  * controller should see (a reference) or NULL when it must look absent. */
 rc_object *rci_overlay_resolve(rci_cclient *cc, const char *id, const char *key, rc_object *cached);
-/* Applies the overlay of resource id to a cache list result (items from `from` on): newer versions replace
- * older ones, deleted objects go, and written objects the cache lacks are added when they are in ns (NULL =
- * any) and match sel (NULL = all; add_new false: never). */
-int rci_overlay_merge_list(rci_cclient *cc, const char *id, rc_object_list *out, size_t from, const char *ns,
-                           const rc_selector *sel, bool add_new);
+/* What a cache read asked for, to place written objects in its result: namespace ns (NULL = any), matching
+ * sel (NULL = all), and - when index is set - reporting `value` for that index function. */
+typedef struct rci_ov_scope {
+    const char *ns;
+    const rc_selector *sel;
+    rc_index_fn index;
+    void *index_ctx;
+    const char *value;
+    bool add_new; /* written objects the cache lacks are added when in scope (false: never) */
+} rci_ov_scope;
+/* Applies the overlay of resource id to a cache read result (items from `from` on): newer versions replace
+ * older ones (dropped when no longer in scope), deleted objects go, and written objects the cache lacks are
+ * added per scope. */
+int rci_overlay_merge_list(rci_cclient *cc, const char *id, rc_object_list *out, size_t from,
+                           const rci_ov_scope *scope);
 /* An informer event for obj of resource id reached the controller: prunes overlay entries the cache has
  * caught up with. Returns true when obj is exactly a version this controller wrote. */
 bool rci_overlay_observe(rci_cclient *cc, const char *id, const rc_object *obj, bool deleted);
@@ -202,6 +212,11 @@ int rci_manager_add_watch(rc_manager *m, rci_watch *w, rc_error *err);
 bool rci_controller_synced(rci_controller *c);
 bool rci_controller_may_run(rci_controller *c);
 rci_controller *rci_manager_controller(rc_manager *m, const char *name);
+/* The function of index `name` added to src's cache through the manager (*ctx its context), or NULL. */
+rc_index_fn rci_manager_index_fn(rc_manager *m, const rci_source *src, const char *name, void **ctx);
+
+/* ownerref.c: the RC_INDEX_CONTROLLER index function (ctx unused). */
+void rci_controller_index(void *ctx, const rc_object *obj, rc_index_values *out);
 
 /* builder.c: the informer handler of every watch */
 extern const rc_event_handler rci_watch_handler;

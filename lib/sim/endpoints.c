@@ -294,5 +294,6 @@ int rci_sim_add_endpoints(rc_sim *sim, rc_error *err)
         destroy(e);
         return err ? err->code : RC_EINTERNAL;
     }
-    return rc_manager_add_controller(sim->mgr, &endpoints_ops, e, NULL, err);
+    return rci_sim_add_controller(sim, &endpoints_ops, e,
+                                  rci_sim_client_as(sim, RC_SIM_SA_USER(RC_SIM_SA_ENDPOINT_CONTROLLER), NULL), err);
 }

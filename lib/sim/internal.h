@@ -22,6 +22,8 @@
 struct rc_sim {
     rc_manager *mgr;
     rc_client *client; /* the manager's (borrowed) */
+    rc_apiserver *srv; /* for the components' identities (borrowed); NULL = none */
+    bool events;       /* the scheduler and kubelets record Events */
     rc_duration image_pull;
     rc_duration batch_run;
     char *scheduler_name;
@@ -32,12 +34,35 @@ struct rc_sim {
 void rci_sim_ref(rc_sim *sim);
 void rci_sim_unref(rc_sim *sim);
 
+/* ---- identity.c ---- */
+/* Creates the components' ClusterRoles and ClusterRoleBindings (when sim->srv is set; existing ones are
+ * kept). */
+int rci_sim_install_rbac(rc_sim *sim, rc_error *err);
+/* A client acting as user (a member of group when not NULL, of the service-account groups for
+ * system:serviceaccount:kube-system:* users, and of system:authenticated); a new reference to the manager's
+ * client when sim->srv is NULL. NULL when memory runs out. */
+rc_client *rci_sim_client_as(rc_sim *sim, const char *user, const char *group);
+/* rc_manager_add_controller with opts.client = as; the reference to as is consumed. NULL as (out of memory
+ * making it) destroys self and gives RC_ENOMEM. */
+int rci_sim_add_controller(rc_sim *sim, const rc_controller_ops *ops, void *self, rc_client *as, rc_error *err);
+
+/* The kubelets' identities: one client (and one event recorder, source kubelet/<node>) per node, made on
+ * first use. rci_sim_kubelets_new returns a routing client (new reference; NULL on allocation failure)
+ * whose requests go out as the node the calling thread last entered with rci_sim_kubelets_enter; *out is
+ * valid while that client lives. */
+typedef struct rci_sim_kubelets rci_sim_kubelets;
+rc_client *rci_sim_kubelets_new(rc_sim *sim, rci_sim_kubelets **out);
+void rci_sim_kubelets_enter(const char *node);
+/* The recorder of node (borrowed, lives with the routing client); NULL when memory runs out. */
+struct rc_recorder *rci_sim_kubelets_recorder(rci_sim_kubelets *k, const char *node);
+
 /* ---- podutil.c ---- */
 /* Sum of the containers' requests (max with each init container), in millicores and bytes. The score_*
  * fields use upstream's non-zero defaults (100m, 200Mi) for containers without requests. */
 typedef struct rci_sim_pod_req {
     int64_t mcpu, mem;
     int64_t score_mcpu, score_mem;
+    bool selects_nodes; /* has a nodeSelector or required node affinity (else every node matches) */
 } rci_sim_pod_req;
 void rci_sim_pod_requests(const rc_object *pod, rci_sim_pod_req *out);
 bool rci_sim_pod_is_terminal(const rc_object *pod);
@@ -80,10 +105,13 @@ typedef struct rci_sim_sched_node {
     int64_t alloc_mcpu, alloc_mem, alloc_pods;
     int64_t req_mcpu, req_mem, req_pods;
     int64_t score_mcpu, score_mem;
+    bool unschedulable; /* spec.unschedulable */
+    bool tainted;       /* has a NoSchedule or NoExecute taint */
     uint64_t mark; /* the scheduler's refresh pass that last saw the node */
 } rci_sim_sched_node;
 
-/* Fills n from a Node object (takes a reference; the requested amounts are left as they are). */
+/* Fills n from a Node object (takes a reference; the requested amounts are left as they are). What the
+ * filter needs of the node is read here once, so filtering a pod costs a few comparisons per node. */
 void rci_sim_sched_node_set(rci_sim_sched_node *n, rc_object *node);
 /* The predicates, in upstream's order: node affinity/selector, unschedulable, taints, resources. */
 rci_sim_fit rci_sim_sched_filter(const rci_sim_sched_node *n, const rc_object *pod, const rci_sim_pod_req *req);
@@ -106,13 +134,23 @@ typedef enum rci_sim_kubelet_action {
     RCI_SIM_KUBELET_STATUS_DELETE /* write plan.status (if any), then delete the pod with grace 0 */
 } rci_sim_kubelet_action;
 
+/* An Event the kubelet records once the plan's status is written (upstream's kubelet events). */
+typedef struct rci_sim_kubelet_event {
+    const char *type;   /* RC_EVENT_NORMAL or RC_EVENT_WARNING (static) */
+    const char *reason; /* Pulling, Pulled, Created, Started, Killing, BackOff, Failed, Unhealthy (static) */
+    char message[384];
+} rci_sim_kubelet_event;
+
 typedef struct rci_sim_kubelet_plan {
     rci_sim_kubelet_action action;
     cJSON *status; /* the new status (owned by the plan) or NULL */
     rc_time next;  /* when to look again, RC_TIME_NEVER when nothing is pending */
+    rci_sim_kubelet_event *events; /* in order (owned by the plan); only with a status to write */
+    size_t nevents, cap_events;
 } rci_sim_kubelet_plan;
 
-/* Computes what the kubelet does for pod at now. pod_ip/host_ip are used when the pod has none yet. */
+/* Computes what the kubelet does for pod at now: the status to write, the events of the transitions it
+ * makes, and when to look again. pod_ip/host_ip are used when the pod has none yet. */
 int rci_sim_kubelet_plan_pod(const rc_object *pod, const rci_sim_kubelet_config *cfg, rc_time now, const char *pod_ip,
                          const char *host_ip, rci_sim_kubelet_plan *plan, rc_error *err);
 void rci_sim_kubelet_plan_clear(rci_sim_kubelet_plan *plan);

@@ -3,11 +3,14 @@
  * image pull, Running with containerStatuses, readiness after initialDelaySeconds, container exits with
  * restartPolicy and CrashLoopBackOff, Succeeded/Failed, graceful termination honouring preStop and the
  * grace period) and when to look again. Everything it needs is read back from the status it wrote, so
- * the kubelet keeps no per-pod memory. kubelet_ctl.c runs it as a controller. */
+ * the kubelet keeps no per-pod memory. Each transition also yields the Events upstream's kubelet records
+ * for it (Pulling, Pulled, Created, Started, Failed, BackOff, Unhealthy, Killing), recorded only when the
+ * status write succeeds, so a retried plan never records twice. kubelet_ctl.c runs it as a controller. */
 #include "sim/internal.h"
 
 #include <reconcile/values.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,7 @@ typedef struct script {
     rc_duration exit_after; /* RC_TIME_NEVER: runs until stopped */
     int exit_code;
     bool never_ready;
+    rc_duration unready_after; /* readiness fails this long after a start; RC_TIME_NEVER = never */
     rc_duration shutdown; /* preStop + time to exit after TERM */
     const char *restart_policy;
 } script;
@@ -43,6 +47,8 @@ static void read_script(const rc_object *pod, const rci_sim_kubelet_config *cfg,
     s->pull_fails = ip && !strcmp(ip, "fail");
     const char *ready = rc_object_annotation(pod, RC_SIM_ANN_READY);
     s->never_ready = ready && !strcmp(ready, "false");
+    int64_t unready = rci_sim_annotation_seconds(pod, RC_SIM_ANN_UNREADY_AFTER, -1);
+    s->unready_after = unready >= 0 ? unready * RC_SEC : RC_TIME_NEVER;
     s->restart_policy = rc_object_get_str(pod, "spec.restartPolicy");
     if (!s->restart_policy)
         s->restart_policy = "Always";
@@ -136,6 +142,28 @@ static void min_time(rc_time *next, rc_time t)
         *next = t;
 }
 
+static void add_event(rci_sim_kubelet_plan *plan, const char *type, const char *reason, const char *fmt, ...)
+    RC_PRINTF(4, 5);
+
+static void add_event(rci_sim_kubelet_plan *plan, const char *type, const char *reason, const char *fmt, ...)
+{
+    if (plan->nevents == plan->cap_events) {
+        size_t cap = plan->cap_events ? plan->cap_events * 2 : 4;
+        rci_sim_kubelet_event *e = realloc(plan->events, cap * sizeof *e);
+        if (!e)
+            return; /* an event lost to memory pressure, as the recorder would drop it */
+        plan->events = e;
+        plan->cap_events = cap;
+    }
+    rci_sim_kubelet_event *e = &plan->events[plan->nevents++];
+    e->type = type;
+    e->reason = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
 /* The container status for spec container c, created (waiting ContainerCreating) when missing. */
 static cJSON *container_status(cJSON *statuses, rc_node c)
 {
@@ -206,11 +234,57 @@ static bool will_restart(const script *s, int code)
     return !strcmp(s->restart_policy, "Always") || (!strcmp(s->restart_policy, "OnFailure") && code != 0);
 }
 
-/* Advances one container of a live (not deleting) pod; sets *running_ever and *ready. */
+/* The readiness of a running container at now (started at started), and when it next changes. */
+static bool probe_ready(const script *s, rc_node spec, rc_time started, rc_time now, rc_time *next)
+{
+    if (s->never_ready)
+        return false;
+    int64_t delay = rc_node_int(rc_node_at(spec, "readinessProbe.initialDelaySeconds"), 0);
+    rc_time ready_at = started + delay * RC_SEC;
+    if (s->unready_after != RC_TIME_NEVER && now >= started + s->unready_after)
+        return false;
+    if (now < ready_at) {
+        min_time(next, ready_at);
+        return false;
+    }
+    if (s->unready_after != RC_TIME_NEVER)
+        min_time(next, started + s->unready_after);
+    return true;
+}
+
+static void started_events(rci_sim_kubelet_plan *plan, const char *name, const char *image, bool restart,
+                           rc_duration pull)
+{
+    if (restart) {
+        add_event(plan, RC_EVENT_NORMAL, "Pulled", "Container image \"%s\" already present on machine", image);
+    } else {
+        char d[RC_TIME_STRLEN];
+        rc_duration_format(pull, d, sizeof d);
+        add_event(plan, RC_EVENT_NORMAL, "Pulled", "Successfully pulled image \"%s\" in %s (%s including waiting)",
+                  image, d, d);
+    }
+    add_event(plan, RC_EVENT_NORMAL, "Created", "Created container %s", name);
+    add_event(plan, RC_EVENT_NORMAL, "Started", "Started container %s", name);
+}
+
+static void pull_failed_events(rci_sim_kubelet_plan *plan, const char *image)
+{
+    add_event(plan, RC_EVENT_WARNING, "Failed",
+              "Failed to pull image \"%s\": simulated pull failure (" RC_SIM_ANN_IMAGE_PULL "=fail)", image);
+    add_event(plan, RC_EVENT_WARNING, "Failed", "Error: ErrImagePull");
+    add_event(plan, RC_EVENT_NORMAL, "BackOff", "Back-off pulling image \"%s\"", image);
+    add_event(plan, RC_EVENT_WARNING, "Failed", "Error: ImagePullBackOff");
+}
+
+/* Advances one container of a live (not deleting) pod; sets *ready. admitting: this plan admits the pod. */
 static void step_container(cJSON *cs, rc_node spec, const script *s, rc_time admitted, rc_time now,
-                           const rc_object *pod, rc_time *next, bool *ready)
+                           const rc_object *pod, bool admitting, rci_sim_kubelet_plan *plan, bool *ready)
 {
     *ready = false;
+    const char *cname = get_str(cs, "name") ? get_str(cs, "name") : "";
+    const char *image = rc_node_str(rc_node_get(spec, "image")) ? rc_node_str(rc_node_get(spec, "image")) : "";
+    bool was_ready = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cs, "ready"));
+    bool just_started = false;
     cJSON *waiting = state_of(cs, "waiting");
     const char *wreason = waiting ? get_str(waiting, "reason") : NULL;
     int64_t restarts = rc_node_int(rc_node_from_cjson(cJSON_GetObjectItemCaseSensitive(cs, "restartCount")), 0);
@@ -219,21 +293,26 @@ static void step_container(cJSON *cs, rc_node spec, const script *s, rc_time adm
                                                              "terminated");
         rc_time at = get_time(last, "finishedAt", now) + rci_sim_kubelet_backoff(restarts - 1);
         if (now < at) {
-            min_time(next, at);
+            min_time(&plan->next, at);
             return;
         }
         put_num(cs, "restartCount", (double)restarts);
         start_container(cs, now, pod);
+        started_events(plan, cname, image, true, 0);
+        just_started = true;
     } else if (waiting) {
+        if (admitting)
+            add_event(plan, RC_EVENT_NORMAL, "Pulling", "Pulling image \"%s\"", image);
         rc_time pulled = admitted + s->pull;
         if (now < pulled) {
-            min_time(next, pulled);
+            min_time(&plan->next, pulled);
             return;
         }
         if (s->pull_fails) {
+            if (!wreason || strcmp(wreason, "ImagePullBackOff"))
+                pull_failed_events(plan, image);
             char msg[512];
-            const char *image = rc_node_str(rc_node_get(spec, "image"));
-            snprintf(msg, sizeof msg, "Back-off pulling image \"%s\"", image ? image : "");
+            snprintf(msg, sizeof msg, "Back-off pulling image \"%s\"", image);
             cJSON *w = set_state(cs, "state", "waiting");
             if (w) {
                 cJSON_AddStringToObject(w, "reason", "ImagePullBackOff");
@@ -242,6 +321,8 @@ static void step_container(cJSON *cs, rc_node spec, const script *s, rc_time adm
             return;
         }
         start_container(cs, now, pod);
+        started_events(plan, cname, image, false, s->pull);
+        just_started = true;
     }
     cJSON *running = state_of(cs, "running");
     if (!running)
@@ -256,28 +337,28 @@ static void step_container(cJSON *cs, rc_node spec, const script *s, rc_time adm
                 char msg[512];
                 char d[RC_TIME_STRLEN];
                 rc_duration_format(rci_sim_kubelet_backoff(restarts), d, sizeof d);
-                snprintf(msg, sizeof msg, "back-off %s restarting failed container=%s pod=%s", d,
-                         get_str(cs, "name") ? get_str(cs, "name") : "", rc_object_name(pod));
+                snprintf(msg, sizeof msg, "back-off %s restarting failed container=%s pod=%s", d, cname,
+                         rc_object_name(pod));
                 if (w) {
                     cJSON_AddStringToObject(w, "reason", "CrashLoopBackOff");
                     cJSON_AddStringToObject(w, "message", msg);
                 }
                 put_num(cs, "restartCount", (double)(restarts + 1));
-                min_time(next, exit_at + rci_sim_kubelet_backoff(restarts));
+                min_time(&plan->next, exit_at + rci_sim_kubelet_backoff(restarts));
+                add_event(plan, RC_EVENT_WARNING, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)",
+                          cname, rc_object_name(pod), rc_object_namespace(pod),
+                          rc_object_uid(pod) ? rc_object_uid(pod) : "");
             } else {
                 terminate(cs, "state", exit_at, s->exit_code, NULL);
             }
             return;
         }
-        min_time(next, exit_at);
+        min_time(&plan->next, exit_at);
     }
-    if (s->never_ready)
-        return;
-    int64_t delay = rc_node_int(rc_node_at(spec, "readinessProbe.initialDelaySeconds"), 0);
-    rc_time ready_at = started + delay * RC_SEC;
-    *ready = now >= ready_at;
-    if (!*ready)
-        min_time(next, ready_at);
+    *ready = probe_ready(s, spec, started, now, &plan->next);
+    if (!*ready && (s->never_ready ? just_started : was_ready))
+        add_event(plan, RC_EVENT_WARNING, "Unhealthy", "Readiness probe failed: simulated failure (%s)",
+                  s->never_ready ? RC_SIM_ANN_READY "=false" : RC_SIM_ANN_UNREADY_AFTER);
 }
 
 static bool is_terminated(const cJSON *cs, int *code)
@@ -336,7 +417,8 @@ static void admit(cJSON *status, const char *pod_ip, const char *host_ip, rc_tim
     rci_sim_condition_set(conds, "Initialized", "True", NULL, NULL, now);
 }
 
-/* Graceful termination: preStop, TERM, KILL at the end of the grace period, terminal phase, removal. */
+/* Graceful termination: preStop, TERM, KILL at the end of the grace period, terminal phase, removal. The
+ * Killing events are recorded with the terminal status, when the containers have stopped. */
 static void shut_down(const rc_object *pod, const script *s, cJSON *status, rc_time now, rci_sim_kubelet_plan *plan)
 {
     rc_time deadline = rci_sim_node_time(rc_object_at(pod, "metadata.deletionTimestamp"), now);
@@ -362,6 +444,8 @@ static void shut_down(const rc_object *pod, const script *s, cJSON *status, rc_t
         }
         code = killed ? KILLED_EXIT_CODE : 0;
         failed |= code != 0;
+        const char *name = get_str(cs, "name");
+        add_event(plan, RC_EVENT_NORMAL, "Killing", "Stopping container %s", name ? name : "");
         terminate(cs, "state", done, code, NULL);
     }
     aggregate(status, 1, 0, 1, failed, true, "", now);
@@ -388,7 +472,8 @@ int rci_sim_kubelet_plan_pod(const rc_object *pod, const rci_sim_kubelet_config 
         return rc_error_set(err, RC_ENOMEM, "out of memory");
     }
     rc_time admitted = rci_sim_node_time(rc_object_at(pod, "status.startTime"), RC_TIME_NEVER);
-    if (admitted == RC_TIME_NEVER) {
+    bool admitting = admitted == RC_TIME_NEVER;
+    if (admitting) {
         admit(status, pod_ip, host_ip, now);
         admitted = now;
     }
@@ -406,7 +491,7 @@ int rci_sim_kubelet_plan_pod(const rc_object *pod, const rci_sim_kubelet_config 
             rc_node spec = rc_node_index(specs, i);
             cJSON *cs = container_status(statuses, spec);
             bool ready;
-            step_container(cs, spec, &s, admitted, now, pod, &plan->next, &ready);
+            step_container(cs, spec, &s, admitted, now, pod, admitting, plan, &ready);
             put_bool(cs, "ready", ready);
             nready += ready;
             int code;
@@ -432,6 +517,7 @@ int rci_sim_kubelet_plan_pod(const rc_object *pod, const rci_sim_kubelet_config 
         bool same = before && cJSON_Compare(status, before, true);
         cJSON_Delete(before);
         if (same) {
+            plan->nevents = 0;
             cJSON_Delete(status);
             return 0;
         }
@@ -445,4 +531,7 @@ void rci_sim_kubelet_plan_clear(rci_sim_kubelet_plan *plan)
 {
     cJSON_Delete(plan->status);
     plan->status = NULL;
+    free(plan->events);
+    plan->events = NULL;
+    plan->nevents = plan->cap_events = 0;
 }

@@ -2,7 +2,9 @@
  * state machine of kubelet.c, writes the status it gives, deletes the pod once terminated when it is
  * being deleted, and asks to be called again when the next transition is due. Pod IPs come from the node's
  * spec.podCIDR (host-local style: sequential, next-fit, released when the pod goes). A node whose Ready
- * condition is not True has a stopped kubelet: its pods are left as they are until it comes back. */
+ * condition is not True has a stopped kubelet: its pods are left as they are until it comes back. Writes go
+ * out as the pod's node (system:node:<node>, see identity.c) and the plan's events are recorded with the
+ * node's recorder (source kubelet, host the node) after the status write succeeds. */
 #include "sim/internal.h"
 
 #include <stdio.h>
@@ -27,6 +29,8 @@ typedef struct lease {
 typedef struct kubelet {
     rc_sim *sim;
     rc_store *pods; /* the manager's pod cache (borrowed) */
+    rc_client *as;  /* the routing client of the node identities (reference) */
+    rci_sim_kubelets *nodes; /* lives with `as` */
     pthread_mutex_t lock;
     rci_map pools;  /* node name -> ipam */
     rci_map leases; /* pod uid -> lease */
@@ -196,6 +200,13 @@ static int remove_pod(rc_reconcile_ctx *ctx, const rc_object *pod, rc_error *err
     return rc;
 }
 
+static void record_events(kubelet *k, const char *node, const rc_object *pod, const rci_sim_kubelet_plan *plan)
+{
+    rc_recorder *r = plan->nevents ? rci_sim_kubelets_recorder(k->nodes, node) : NULL;
+    for (size_t i = 0; r && i < plan->nevents; i++)
+        rc_recorder_event(r, pod, plan->events[i].type, plan->events[i].reason, NULL, "%s", plan->events[i].message);
+}
+
 static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
 {
     kubelet *k = self;
@@ -213,6 +224,7 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     if (!node_name || !node_name[0] || rc_ctx_get(ctx, "nodes", NULL, node_name, &node, NULL) != 0 ||
         !node_ready(node))
         goto out;
+    rci_sim_kubelets_enter(node_name);
     char ip[20] = "";
     bool admitted = rc_node_exists(rc_object_at(pod, "status.startTime"));
     if (!admitted && !rci_sim_pod_is_terminal(pod)) {
@@ -228,6 +240,8 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     rc = rci_sim_kubelet_plan_pod(pod, &cfg, now, ip[0] ? ip : NULL, internal_ip(node), &plan, &err);
     if (rc == 0 && plan.status)
         rc = write_status(ctx, pod, &plan, &err);
+    if (rc == 0 && k->sim->events)
+        record_events(k, node_name, pod, &plan);
     if (rc == 0 && plan.action == RCI_SIM_KUBELET_STATUS_DELETE)
         rc = remove_pod(ctx, pod, &err);
     rci_sim_kubelet_plan_clear(&plan);
@@ -239,6 +253,7 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
         res = rc_result_requeue_after(plan.next > now ? plan.next - now : 0);
     }
 out:
+    rci_sim_kubelets_enter(NULL);
     rc_object_unref(node);
     rc_object_unref(pod);
     return res;
@@ -275,6 +290,7 @@ static void destroy(void *self)
     rci_map_free(&k->leases);
     rci_map_free(&k->pools);
     pthread_mutex_destroy(&k->lock);
+    rc_client_unref(k->as);
     rci_sim_unref(k->sim);
     free(k);
 }
@@ -296,7 +312,12 @@ int rci_sim_add_kubelet(rc_sim *sim, rc_error *err)
         destroy(k);
         return err ? err->code : RC_EINTERNAL;
     }
-    int rc = rc_manager_add_controller(sim->mgr, &kubelet_ops, k, NULL, err);
+    if (!(k->as = rci_sim_kubelets_new(sim, &k->nodes))) {
+        destroy(k);
+        return rc_error_set(err, RC_ENOMEM, "out of memory");
+    }
+    rc_controller_options o = {.client = k->as};
+    int rc = rc_manager_add_controller(sim->mgr, &kubelet_ops, k, &o, err);
     if (rc == 0)
         rc = rc_manager_on_change(sim->mgr, "pods", on_pod, k, err);
     return rc;

@@ -238,5 +238,6 @@ int rci_sim_add_node_lifecycle(rc_sim *sim, rc_error *err)
         return rc_error_set(err, RC_ENOMEM, "out of memory");
     l->sim = sim;
     rci_sim_ref(sim);
-    return rc_manager_add_controller(sim->mgr, &lifecycle_ops, l, NULL, err);
+    return rci_sim_add_controller(sim, &lifecycle_ops, l,
+                                  rci_sim_client_as(sim, RC_SIM_SA_USER(RC_SIM_SA_NODE_CONTROLLER), NULL), err);
 }

@@ -38,6 +38,9 @@ void rci_sim_pod_requests(const rc_object *pod, rci_sim_pod_req *out)
         out->score_mcpu += c;
         out->score_mem += d;
     }
+    out->selects_nodes =
+        rc_node_len(rc_object_at(pod, "spec.nodeSelector")) > 0 ||
+        rc_node_exists(rc_object_at(pod, "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"));
     rc_node init = rc_object_at(pod, "spec.initContainers");
     for (size_t i = 0; i < rc_node_len(init); i++) {
         int64_t a, b, c, d;

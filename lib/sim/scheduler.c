@@ -51,6 +51,13 @@ void rci_sim_sched_node_set(rci_sim_sched_node *n, rc_object *node)
     n->alloc_mem = quantity_at(node, path, false);
     snprintf(path, sizeof path, "%s.pods", base);
     n->alloc_pods = quantity_at(node, path, false);
+    n->unschedulable = rc_object_get_bool(node, "spec.unschedulable", false);
+    n->tainted = false;
+    rc_node taints = rc_object_at(node, "spec.taints");
+    for (size_t i = 0; i < rc_node_len(taints); i++) {
+        const char *effect = rc_node_str(rc_node_get(rc_node_index(taints, i), "effect"));
+        n->tainted |= effect && strcmp(effect, "PreferNoSchedule") != 0;
+    }
 }
 
 /* ---- node affinity ---- */
@@ -165,11 +172,11 @@ static bool taints_tolerated(const rc_object *node, const rc_object *pod)
 
 rci_sim_fit rci_sim_sched_filter(const rci_sim_sched_node *n, const rc_object *pod, const rci_sim_pod_req *req)
 {
-    if (!rci_sim_sched_node_matches(n->node, pod))
+    if (req->selects_nodes && !rci_sim_sched_node_matches(n->node, pod))
         return RCI_SIM_FIT_SELECTOR;
-    if (rc_object_get_bool(n->node, "spec.unschedulable", false) && !tolerates_unschedulable(pod))
+    if (n->unschedulable && !tolerates_unschedulable(pod))
         return RCI_SIM_FIT_UNSCHEDULABLE;
-    if (!taints_tolerated(n->node, pod))
+    if (n->tainted && !taints_tolerated(n->node, pod))
         return RCI_SIM_FIT_TAINT;
     if (n->req_pods + 1 > n->alloc_pods)
         return RCI_SIM_FIT_PODS;

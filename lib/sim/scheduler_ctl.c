@@ -21,7 +21,9 @@ typedef struct accounted {
 typedef struct scheduler {
     rc_sim *sim;
     rc_store *node_cache; /* the manager's (borrowed) */
+    rc_recorder *recorder; /* source default-scheduler; NULL when events are off */
     uint64_t pass;        /* refresh pass counter */
+    bool nodes_changed;   /* the node cache changed since the last refresh */
     pthread_mutex_t lock;
     rci_sim_sched_node *nodes; /* sorted by name */
     size_t nnodes, cap;
@@ -90,10 +92,13 @@ static bool refresh_node(void *ctx, rc_object *node)
     return true;
 }
 
-/* Brings the table in line with the node cache (cheap when nothing changed: a pointer compare per node).
- * Called with the lock held. */
+/* Brings the table in line with the node cache when a node changed since the last call (then a pointer
+ * compare per unchanged node). Called with the lock held. */
 static void refresh_nodes(scheduler *s)
 {
+    if (!s->nodes_changed)
+        return;
+    s->nodes_changed = false;
     s->pass++;
     rc_store_foreach(s->node_cache, refresh_node, s);
     size_t kept = 0;
@@ -185,6 +190,17 @@ static void on_pod(void *ctx, rc_change_type type, const rc_object *old, const r
         if (a && !a->assumed) /* an unbound version older than our binding leaves the assumption alone */
             uncount(s, key);
     }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void on_node(void *ctx, rc_change_type type, const rc_object *old, const rc_object *obj)
+{
+    (void)type;
+    (void)old;
+    (void)obj;
+    scheduler *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    s->nodes_changed = true;
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -300,7 +316,7 @@ static int set_unschedulable(void *arg, rc_object *draft, rc_error *err)
     return 0;
 }
 
-static rc_result post_binding(rc_reconcile_ctx *ctx, const rc_object *pod, const char *node)
+static rc_result post_binding(scheduler *s, rc_reconcile_ctx *ctx, const rc_object *pod, const char *node)
 {
     cJSON *b = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(b, "metadata");
@@ -327,7 +343,9 @@ static rc_result post_binding(rc_reconcile_ctx *ctx, const rc_object *pod, const
     }
     if (rc != 0)
         return rc_result_from_error(ctx, &err);
-    rc_ctx_event(ctx, pod, "Normal", "Scheduled", "Successfully assigned %s to %s", rc_object_key(pod), node);
+    if (s->recorder)
+        rc_recorder_event(s->recorder, pod, RC_EVENT_NORMAL, "Scheduled", NULL, "Successfully assigned %s to %s",
+                          rc_object_key(pod), node);
     return rc_result_done();
 }
 
@@ -368,7 +386,7 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
         pthread_mutex_unlock(&s->lock);
     }
     if (chosen) {
-        res = post_binding(ctx, pod, chosen);
+        res = post_binding(s, ctx, pod, chosen);
         if (res.kind == RC_RESULT_ERROR) {
             pthread_mutex_lock(&s->lock);
             uncount(s, key);
@@ -386,8 +404,8 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
             if (rc_update_status(ctx, "pods", pod, set_unschedulable, &u, NULL, &err) != 0 &&
                 err.code != RC_ENOTFOUND)
                 res = rc_result_from_error(ctx, &err);
-            else
-                rc_ctx_event(ctx, pod, "Warning", "FailedScheduling", "%s", msg);
+            else if (s->recorder)
+                rc_recorder_event(s->recorder, pod, RC_EVENT_WARNING, "FailedScheduling", NULL, "%s", msg);
             rc_error_clear(&err);
         }
     }
@@ -431,6 +449,7 @@ static void destroy(void *self)
         free(e->value);
     rci_map_free(&s->unschedulable);
     pthread_mutex_destroy(&s->lock);
+    rc_recorder_free(s->recorder);
     rci_sim_unref(s->sim);
     free(s);
 }
@@ -445,6 +464,7 @@ int rci_sim_add_scheduler(rc_sim *sim, rc_error *err)
     s->sim = sim;
     rci_sim_ref(sim);
     pthread_mutex_init(&s->lock, NULL);
+    s->nodes_changed = true;
     rci_map_init(&s->pods);
     rci_map_init(&s->unschedulable);
     s->node_cache = rc_manager_cache(sim->mgr, "nodes", err);
@@ -452,9 +472,16 @@ int rci_sim_add_scheduler(rc_sim *sim, rc_error *err)
         destroy(s);
         return err && err->code ? err->code : RC_EINTERNAL;
     }
+    rc_client *as = rci_sim_client_as(sim, RC_SIM_USER_SCHEDULER, NULL);
+    if (as && sim->events && !(s->recorder = rc_recorder_new(as, rc_manager_clock(sim->mgr), sim->scheduler_name, NULL))) {
+        rc_client_unref(as);
+        as = NULL;
+    }
     /* The manager owns s from here (destroying it if adding fails), so the change hook comes after. */
-    int rc = rc_manager_add_controller(sim->mgr, &scheduler_ops, s, NULL, err);
+    int rc = rci_sim_add_controller(sim, &scheduler_ops, s, as, err);
     if (rc == 0)
         rc = rc_manager_on_change(sim->mgr, "pods", on_pod, s, err);
+    if (rc == 0)
+        rc = rc_manager_on_change(sim->mgr, "nodes", on_node, s, err);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* sim.c - rc_sim: attaches the simulated cluster's controllers (scheduler, kubelet, node lifecycle,
  * Endpoints, volume binder) to a manager, owns the settings they share, and answers DNS questions from the
- * manager's caches. The simulator is reference counted by its controllers, so it lives exactly as long
- * as the manager that runs them. */
+ * manager's caches (identity.c gives each controller its own user). The simulator is reference counted by
+ * its controllers, so it lives exactly as long as the manager that runs them. */
 #include "sim/internal.h"
 
 #include <stdlib.h>
@@ -47,9 +47,11 @@ int rc_sim_new(rc_manager *m, const rc_sim_options *opts, rc_sim **out, rc_error
     sim->client = rc_manager_client(m);
     sim->image_pull = o.image_pull == 0 ? DEFAULT_IMAGE_PULL : o.image_pull < 0 ? 0 : o.image_pull;
     sim->batch_run = o.batch_run > 0 ? o.batch_run : DEFAULT_BATCH_RUN;
-    int rc = 0;
+    sim->srv = o.apiserver;
+    sim->events = !o.no_events;
+    int rc = rci_sim_install_rbac(sim, err);
     /* The DNS model reads these caches whether or not the Endpoints controller runs. */
-    if (!rc_manager_cache(m, "services", err) || !rc_manager_cache(m, "endpoints", err))
+    if (rc == 0 && (!rc_manager_cache(m, "services", err) || !rc_manager_cache(m, "endpoints", err)))
         rc = err && err->code ? err->code : RC_EINTERNAL;
     if (rc == 0 && !o.no_scheduler)
         rc = rci_sim_add_scheduler(sim, err);

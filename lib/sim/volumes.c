@@ -277,5 +277,6 @@ int rci_sim_add_volume_binder(rc_sim *sim, rc_error *err)
         destroy(b);
         return err ? err->code : RC_EINTERNAL;
     }
-    return rc_manager_add_controller(sim->mgr, &binder_ops, b, NULL, err);
+    return rci_sim_add_controller(sim, &binder_ops, b, rci_sim_client_as(sim, RC_SIM_SA_USER(RC_SIM_SA_VOLUME_BINDER), NULL),
+                                  err);
 }

@@ -381,6 +381,12 @@ int rcsim_cmd_run(int argc, char **argv)
             status = 1;
         }
     }
+    if (getenv("RCSIM_DEBUG_METRICS")) {
+        char *txt = NULL;
+        if (rc_manager_metrics_text(c.mgr, &txt, NULL) == 0)
+            fputs(txt, stderr);
+        free(txt);
+    }
     rc_sim_trace_free(trace);
     rcsim_cluster_free(&c);
     rcsim_rollout_free(ro);

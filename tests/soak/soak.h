@@ -68,9 +68,10 @@ void soak_run(soak_env *env, rc_duration d, bool chaos);
 void soak_settle(soak_env *env, rc_duration bound);
 /* Prints the pods matching selector (NULL = all) to stderr, after a failure. */
 void soak_dump_pods(soak_env *env, const char *selector);
-/* Counts and counters. */
+/* Objects of resource in ns matching selector (NULL = all); -1 on error. */
 long soak_count(soak_env *env, const char *resource, const char *ns, const char *selector);
-void soak_report(soak_env *env, uint64_t *faults, uint64_t *restarts, uint64_t *writes);
+/* Faults injected, manager restarts and writes checked by the runs freed since the last call. */
+void soak_totals(uint64_t *faults, uint64_t *restarts, uint64_t *writes);
 
 /* Every pod the trace saw (live or gone); *n gets the count. Borrowed until the next write. */
 const soak_pod *soak_pods(soak_env *env, size_t *n);

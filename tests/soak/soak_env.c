@@ -81,11 +81,15 @@ long soak_active(soak_env *env, const char *owner_kind, const char *owner_name)
     return soak_model_active(env->model, owner_kind, owner_name);
 }
 
-void soak_report(soak_env *env, uint64_t *faults, uint64_t *restarts, uint64_t *writes)
+/* Totals over the runs freed since the last soak_totals call. */
+static uint64_t total_faults, total_restarts, total_writes;
+
+void soak_totals(uint64_t *faults, uint64_t *restarts, uint64_t *writes)
 {
-    *faults = env->faults;
-    *restarts = env->restarts;
-    *writes = env->writes;
+    *faults = total_faults;
+    *restarts = total_restarts;
+    *writes = total_writes;
+    total_faults = total_restarts = total_writes = 0;
 }
 
 /* Called in commit order with the server locked: only the model and the check run here. */
@@ -170,6 +174,9 @@ int soak_env_free(soak_env *env)
     if (!env)
         return 1;
     int failures = env->failures;
+    total_faults += env->faults;
+    total_restarts += env->restarts;
+    total_writes += env->writes;
     rc_manager_free(env->mgr);
     if (env->srv)
         rc_apiserver_set_trace(env->srv, NULL, NULL);

@@ -1,7 +1,8 @@
 /* soak_main.c - the soak driver: `soak [--seeds N] [--seed S] [--scenario NAME]` runs every scenario (or
  * one) for seeds 1..N (or the one seed S) and prints one line per scenario with the seeds run, the faults
  * injected, the manager restarts and the writes checked. Exits non-zero when any seed failed; each failure
- * was printed with its seed and the command reproducing it. */
+ * was printed with its seed and the command reproducing it. SOAK_LOG=1 turns the library's log on,
+ * SOAK_DEBUG=1 prints every injected fault. */
 #include "soak/soak.h"
 
 #include <stdio.h>
@@ -68,8 +69,12 @@ int main(int argc, char **argv)
         int bad = 0;
         for (uint64_t seed = first; seed <= last; seed++)
             bad += scenarios[s].run(seed) != 0;
-        printf("soak: %-12s seeds %llu..%llu: %d failed\n", scenarios[s].name, (unsigned long long)first,
-               (unsigned long long)last, bad);
+        uint64_t faults, restarts, writes;
+        soak_totals(&faults, &restarts, &writes);
+        printf("soak: %-12s seeds %llu..%llu: %d failed (%llu faults injected, %llu manager restarts, %llu writes "
+               "checked)\n",
+               scenarios[s].name, (unsigned long long)first, (unsigned long long)last, bad, (unsigned long long)faults,
+               (unsigned long long)restarts, (unsigned long long)writes);
         failed += bad;
     }
     if (!known)

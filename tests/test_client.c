@@ -1,0 +1,308 @@
+/* test_client.c - the rc_client dispatch layer (lib/client/client.c) over the embedded API server:
+ * resource resolution by every name form (plural, singular, short name, kind, plural.group, from an
+ * object) and the errors naming an unknown resource, argument checks (NULL/empty), reference counting
+ * and calls after the server is gone, client-side apply, "can I", and the list-watch reflectors use
+ * (list, watch from the listed version, 410 Expired). */
+#include <reconcile.h>
+#include <reconcile/apiserver.h>
+#include <reconcile/client.h>
+
+#include <string.h>
+
+#include "support/testutil.h"
+
+#define T0 ((rc_time)1700000000 * RC_SEC)
+#define CM(name, extra) "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" name \
+    "\",\"namespace\":\"default\"}" extra "}"
+
+static rc_clock *clk;
+static rc_apiserver *srv;
+static rc_client *cl;
+
+static void setup(void)
+{
+    clk = rc_clock_virtual_new(T0);
+    rc_apiserver_options o = {.clock = clk, .seed = 3};
+    srv = rc_apiserver_new(&o, NULL);
+    ck_assert_ptr_nonnull(srv);
+    cl = rc_apiserver_client(srv, NULL);
+}
+
+static void teardown(void)
+{
+    rc_client_unref(cl);
+    rc_apiserver_free(srv);
+    rc_clock_free(clk);
+}
+
+static rc_object *obj(const char *json)
+{
+    rc_object *o = rc_object_from_json(json, strlen(json), NULL);
+    ck_assert_ptr_nonnull(o);
+    return o;
+}
+
+static void create(rc_client *c, const char *json)
+{
+    rc_object *in = obj(json);
+    rc_error err = {0};
+    ck_assert_msg(rc_client_create(c, NULL, NULL, in, NULL, NULL, &err) == 0, "%s", err.message);
+    rc_object_unref(in);
+}
+
+START_TEST(resolve_every_name_form)
+{
+    static const char *const names[] = {"deployments", "deployment", "deploy", "Deployment", "deployments.apps",
+                                        "deployments.v1.apps"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        rc_error err = {0};
+        const rc_resource_info *ri = rc_client_resolve(cl, names[i], NULL, &err);
+        ck_assert_msg(ri != NULL, "%s: %s", names[i], err.message ? err.message : "");
+        ck_assert_str_eq(ri->plural, "deployments");
+        ck_assert_str_eq(ri->group, "apps");
+    }
+    rc_object *o = obj(CM("x", ""));
+    const rc_resource_info *ri = rc_client_resolve(cl, NULL, o, NULL);
+    ck_assert_ptr_nonnull(ri);
+    ck_assert_str_eq(ri->plural, "configmaps");
+    rc_object_unref(o);
+    ck_assert_ptr_nonnull(rc_client_registry(cl));
+}
+END_TEST
+
+START_TEST(resolve_errors_name_the_resource)
+{
+    rc_error err = {0};
+    ck_assert_ptr_null(rc_client_resolve(cl, "gadgets", NULL, &err));
+    ck_assert_int_eq(err.code, RC_ENOTFOUND);
+    ck_assert_str_eq(err.message, "the server doesn't have a resource type \"gadgets\"");
+    rc_error_clear(&err);
+    rc_object *out = NULL;
+    ck_assert_int_eq(rc_client_get(cl, "gadgets", "default", "g", &out, &err), RC_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "\"gadgets\""));
+    ck_assert_ptr_null(out);
+    rc_error_clear(&err);
+    rc_object *o = obj("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Gadget\",\"metadata\":{\"name\":\"g\"}}");
+    ck_assert_int_eq(rc_client_create(cl, NULL, "default", o, NULL, NULL, &err), RC_ENOTFOUND);
+    ck_assert_str_eq(err.message, "no matches for kind \"Gadget\" in version \"example.com/v1\"");
+    rc_error_clear(&err);
+    rc_object_unref(o);
+    ck_assert_ptr_null(rc_client_resolve(cl, NULL, NULL, &err));
+    ck_assert_int_eq(err.code, RC_EINVAL);
+    rc_error_clear(&err);
+}
+END_TEST
+
+START_TEST(null_and_empty_arguments)
+{
+    rc_error err = {0};
+    rc_object *out = NULL;
+    ck_assert_int_eq(rc_client_get(cl, "pods", "default", NULL, &out, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_get(cl, "pods", "default", "", &out, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_get(cl, "pods", "default", "p", NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_list(cl, "pods", NULL, NULL, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_create(cl, "pods", NULL, NULL, NULL, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_update(cl, "pods", NULL, NULL, NULL, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_update_scale(cl, NULL, NULL, NULL, NULL, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_patch(cl, "pods", "default", "p", RC_PATCH_MERGE, NULL, 0, NULL, NULL, &err),
+                     RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_delete(cl, "pods", "default", "", NULL, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_watch(cl, "pods", "", NULL, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_apply(cl, NULL, NULL, NULL, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    bool allowed = false;
+    ck_assert_int_eq(rc_client_can_i(cl, NULL, "pods", "default", NULL, &allowed, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_client_list_watch(cl, "pods", "", NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    /* NULL namespace is "": a list of all namespaces; NULL err is allowed */
+    rc_object_list l;
+    rc_object_list_init(&l);
+    ck_assert_int_eq(rc_client_list(cl, "namespaces", NULL, NULL, &l, NULL), 0);
+    ck_assert_uint_eq(l.count, 3);
+    rc_object_list_clear(&l);
+    ck_assert_int_eq(rc_client_get(cl, "nope", NULL, "x", &out, NULL), RC_ENOTFOUND);
+    rc_client_ref(NULL);
+    rc_client_unref(NULL);
+}
+END_TEST
+
+START_TEST(refcount_and_closed_server)
+{
+    rc_client *extra = rc_client_ref(cl);
+    ck_assert_ptr_eq(extra, cl);
+    rc_client_unref(extra); /* cl still usable */
+    create(cl, CM("a", ""));
+    rc_client *late = rc_apiserver_client(srv, NULL);
+    rc_apiserver_free(srv);
+    srv = NULL;
+    rc_error err = {0};
+    rc_object *out = NULL;
+    ck_assert_int_eq(rc_client_get(late, "configmaps", "default", "a", &out, &err), RC_ECLOSED);
+    rc_error_clear(&err);
+    ck_assert_ptr_null(rc_client_registry(late));
+    ck_assert_ptr_null(rc_client_resolve(late, "pods", NULL, &err));
+    ck_assert_int_eq(err.code, RC_ECLOSED);
+    rc_error_clear(&err);
+    rc_client_unref(late);
+}
+END_TEST
+
+START_TEST(client_side_apply_creates_then_patches)
+{
+    rc_object *m = obj(CM("app", ",\"data\":{\"a\":\"1\",\"b\":\"2\"}")), *out = NULL;
+    rc_error err = {0};
+    ck_assert_int_eq(rc_client_apply(cl, NULL, m, NULL, &out, &err), 0);
+    ck_assert_ptr_nonnull(rc_object_annotation(out, "kubectl.kubernetes.io/last-applied-configuration"));
+    const char *rv1 = rc_object_resource_version(out);
+    char first[32];
+    snprintf(first, sizeof first, "%s", rv1);
+    rc_object_unref(out);
+    /* same manifest again: nothing to change, no write */
+    ck_assert_int_eq(rc_client_apply(cl, "configmaps", m, NULL, &out, &err), 0);
+    ck_assert_str_eq(rc_object_resource_version(out), first);
+    rc_object_unref(out);
+    rc_object_unref(m);
+    /* dropping b removes it (it was applied before); a live-only field stays */
+    const char *live = "{\"data\":{\"c\":\"3\"}}";
+    ck_assert_int_eq(rc_client_patch(cl, "cm", "default", "app", RC_PATCH_MERGE, live, strlen(live), NULL, NULL,
+                                     &err), 0);
+    m = obj(CM("app", ",\"data\":{\"a\":\"9\"}"));
+    ck_assert_int_eq(rc_client_apply(cl, NULL, m, NULL, &out, &err), 0);
+    ck_assert_str_eq(rc_object_get_str(out, "data.a"), "9");
+    ck_assert_ptr_null(rc_object_get_str(out, "data.b"));
+    ck_assert_str_eq(rc_object_get_str(out, "data.c"), "3");
+    rc_object_unref(out);
+    rc_object_unref(m);
+    /* an unknown kind is refused before anything is sent */
+    m = obj("{\"apiVersion\":\"x.io/v1\",\"kind\":\"Nope\",\"metadata\":{\"name\":\"n\",\"namespace\":\"default\"}}");
+    ck_assert_int_eq(rc_client_apply(cl, NULL, m, NULL, &out, &err), RC_ENOTFOUND);
+    rc_error_clear(&err);
+    rc_object_unref(m);
+}
+END_TEST
+
+START_TEST(can_i_answers_per_identity)
+{
+    bool allowed = false;
+    rc_error err = {0};
+    ck_assert_int_eq(rc_client_can_i(cl, "delete", "pods", "default", NULL, &allowed, &err), 0);
+    ck_assert(allowed); /* unauthenticated in-process client: allow-all */
+    create(cl, "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\",\"metadata\":{\"name\":"
+               "\"v\",\"namespace\":\"default\"},\"subjects\":[{\"kind\":\"User\",\"name\":\"ann\"}],\"roleRef\":"
+               "{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"view\"}}");
+    rc_user ann = {.name = "ann", .groups = {"system:authenticated"}}; /* system:basic-user may ask */
+    rc_client *c = rc_apiserver_client(srv, &ann);
+    ck_assert_int_eq(rc_client_can_i(c, "list", "pods", "default", NULL, &allowed, &err), 0);
+    ck_assert(allowed);
+    ck_assert_int_eq(rc_client_can_i(c, "delete", "pods", "default", "p", &allowed, &err), 0);
+    ck_assert(!allowed);
+    ck_assert_int_eq(rc_client_can_i(c, "list", "pods", "kube-system", NULL, &allowed, &err), 0);
+    ck_assert(!allowed);
+    ck_assert_int_eq(rc_client_can_i(c, "update", "deployments/scale", "default", NULL, &allowed, &err), 0);
+    ck_assert(!allowed);
+    ck_assert_int_eq(rc_client_can_i(c, "get", "gadgets", "default", NULL, &allowed, &err), RC_ENOTFOUND);
+    rc_error_clear(&err);
+    rc_client_unref(c);
+}
+END_TEST
+
+static int next_event(rc_watch *w, rc_watch_event *ev)
+{
+    rc_apiserver_pump(srv);
+    return rc_watch_next(w, ev);
+}
+
+START_TEST(list_watch_lists_then_watches_and_expires)
+{
+    create(cl, CM("one", ""));
+    rc_list_watch lw = {0};
+    rc_error err = {0};
+    ck_assert_int_eq(rc_client_list_watch(cl, "cm", "default", &lw, &err), 0);
+    ck_assert_int_eq(rc_client_list_watch(cl, "gadgets", "", &lw, &err), RC_ENOTFOUND);
+    rc_error_clear(&err);
+    rc_object_list l;
+    rc_object_list_init(&l);
+    ck_assert_int_eq(lw.ops->list(lw.ctx, NULL, &l, &err), 0);
+    ck_assert_uint_eq(l.count, 1);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%s", l.resource_version);
+    rc_object_list_clear(&l);
+    /* the list-watch holds its own client reference */
+    rc_client *keep = rc_client_ref(cl);
+    rc_client_unref(cl);
+    cl = keep;
+    rc_list_options wo = {.resource_version = rv};
+    rc_watch *w = NULL;
+    ck_assert_int_eq(lw.ops->watch(lw.ctx, &wo, &w, &err), 0);
+    create(cl, CM("two", ""));
+    rc_watch_event ev = {0};
+    ck_assert_int_eq(next_event(w, &ev), 0);
+    ck_assert_int_eq(ev.type, RC_WATCH_ADDED);
+    ck_assert_str_eq(rc_object_name(ev.object), "two");
+    rc_watch_event_clear(&ev);
+    rc_watch_stop(w);
+    rc_watch_unref(w);
+    /* history forgotten: resuming from the listed version is 410 Gone, as a reflector sees it */
+    ck_assert_int_eq(rc_apiserver_fault_expire_history(srv, NULL), 0);
+    ck_assert_int_eq(lw.ops->watch(lw.ctx, &wo, &w, &err), 0);
+    ck_assert_int_eq(next_event(w, &ev), 0);
+    ck_assert_int_eq(ev.type, RC_WATCH_ERROR);
+    ck_assert_int_eq(ev.error.code, RC_EGONE);
+    ck_assert_int_eq(ev.error.http_status, 410);
+    rc_watch_event_clear(&ev);
+    rc_watch_stop(w);
+    rc_watch_unref(w);
+    /* a relist then works */
+    rc_object_list_init(&l);
+    ck_assert_int_eq(lw.ops->list(lw.ctx, NULL, &l, &err), 0);
+    ck_assert_uint_eq(l.count, 2);
+    rc_object_list_clear(&l);
+    lw.ops->destroy(lw.ctx);
+}
+END_TEST
+
+START_TEST(list_watch_through_a_reflector_store)
+{
+    rc_list_watch lw = {0};
+    ck_assert_int_eq(rc_client_list_watch(cl, "namespaces", NULL, &lw, NULL), 0);
+    rc_object_list l;
+    rc_object_list_init(&l);
+    ck_assert_int_eq(lw.ops->list(lw.ctx, NULL, &l, NULL), 0);
+    ck_assert_uint_eq(l.count, 3); /* cluster-scoped: default, kube-public, kube-system */
+    rc_object_list_clear(&l);
+    lw.ops->destroy(lw.ctx);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("client");
+    TCase *tc = tcase_create("dispatch");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, resolve_every_name_form);
+    tcase_add_test(tc, resolve_errors_name_the_resource);
+    tcase_add_test(tc, null_and_empty_arguments);
+    tcase_add_test(tc, refcount_and_closed_server);
+    tcase_add_test(tc, client_side_apply_creates_then_patches);
+    tcase_add_test(tc, can_i_answers_per_identity);
+    tcase_add_test(tc, list_watch_lists_then_watches_and_expires);
+    tcase_add_test(tc, list_watch_through_a_reflector_store);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return rc_test_run_suite(suite());
+}
