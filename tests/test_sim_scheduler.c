@@ -177,7 +177,7 @@ END_TEST
 START_TEST(least_allocated_scoring)
 {
     rci_sim_sched_node a = node_of(NODE_JSON("", "")), b = node_of(NODE_JSON("", ""));
-    rci_sim_pod_req req = {0, 0, 100, 200 << 20}; /* upstream's non-zero defaults for request-less pods */
+    rci_sim_pod_req req = {0, 0, 100, 200 << 20, false}; /* upstream's non-zero defaults for request-less pods */
     ck_assert_int_eq(rci_sim_sched_score(&a, &req), rci_sim_sched_score(&b, &req));
     b.score_mcpu = 1000;
     b.score_mem = 2LL << 30;
