@@ -3,7 +3,7 @@
  * workqueue, reconciles writing pods over HTTP) against an rc_http_server, and the HTTP client over TLS
  * (a self-signed certificate made with openssl at test time; that case is skipped when openssl is absent)
  * with bearer tokens: CA file and CA data verify, an unknown CA fails, insecure-skip-tls-verify connects,
- * a wrong token is 401, and watches stream over TLS. Waits block on in-process watches with deadlines. */
+ * a wrong token is 401, and watches stream over TLS. Also strict field validation and null dropping over HTTP. Waits block on in-process watches with deadlines. */
 #include <reconcile.h>
 #include <reconcile/apiserver.h>
 #include <reconcile/client.h>
@@ -123,6 +123,57 @@ START_TEST(controller_stack_over_http)
     rc_http_server_free(hs);
     rc_apiserver_free(srv);
     rc_error_clear(&err);
+}
+END_TEST
+
+/* fieldValidation=Strict travels over HTTP: an unknown field is a 400 with upstream's message, the
+ * same object without it is created; nulls inside JSON patch values are dropped (rollout undo's template). */
+START_TEST(strict_fields_and_nulls_over_http)
+{
+    rc_error err = {0};
+    rc_apiserver_options so = {.auto_pump = true};
+    rc_apiserver *srv = rc_apiserver_new(&so, &err);
+    rc_http_server *hs = rc_http_server_new(srv, NULL, &err);
+    ck_assert_int_eq(rc_http_server_start(hs, &err), 0);
+    char url[128];
+    rc_kubeconfig kc = {.server = (char *)rc_http_server_url(hs, url, sizeof url)};
+    rc_client *c = rc_http_client_new(&kc, NULL, &err);
+    ck_assert_ptr_nonnull(c);
+    rc_write_options strict = {.field_validation = RC_FIELD_VALIDATION_STRICT};
+    rc_object *typo = obj("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\","
+                          "\"namespace\":\"default\"},\"spec\":{\"clusterIp\":\"None\",\"ports\":[{\"port\":80}]}}");
+    ck_assert_int_eq(rc_client_create(c, NULL, NULL, typo, &strict, NULL, &err), RC_EBADREQUEST);
+    ck_assert_msg(strstr(err.message, "strict decoding error: unknown field \"spec.clusterIp\"") != NULL, "%s",
+                  err.message);
+    rc_error_clear(&err);
+    rc_object *svc = obj("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\","
+                         "\"namespace\":\"default\"},\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"port\":80}]}}");
+    ck_assert_int_eq(rc_client_create(c, NULL, NULL, svc, &strict, NULL, &err), 0);
+
+    rc_object *rs = obj(RS(0));
+    ck_assert_int_eq(rc_client_create(c, NULL, NULL, rs, NULL, NULL, &err), 0);
+    static const char undo[] = "[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":{\"metadata\":{"
+                               "\"creationTimestamp\":null,\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":["
+                               "{\"name\":\"c\",\"image\":\"nginx:2\",\"resources\":{}}]}}}]";
+    rc_object *res = NULL;
+    ck_assert_int_eq(rc_client_patch(c, "replicasets", "default", "web", RC_PATCH_JSON, undo, strlen(undo), NULL,
+                                     &res, &err), 0);
+    char *text = rc_object_to_json(res, NULL);
+    ck_assert_msg(strstr(text, "\"creationTimestamp\":null") == NULL, "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "nginx:2"));
+    free(text);
+    static const char bad[] = "{\"op\":\"replace\"}";
+    ck_assert_int_ne(rc_client_patch(c, "replicasets", "default", "web", RC_PATCH_JSON, bad, strlen(bad), NULL,
+                                     NULL, &err), 0);
+    rc_error_clear(&err);
+
+    rc_object_unref(res);
+    rc_object_unref(rs);
+    rc_object_unref(svc);
+    rc_object_unref(typo);
+    rc_client_unref(c);
+    rc_http_server_free(hs);
+    rc_apiserver_free(srv);
 }
 END_TEST
 
@@ -247,6 +298,7 @@ static Suite *http_stack_suite(void)
     TCase *tc = tcase_create("http_stack");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, controller_stack_over_http);
+    tcase_add_test(tc, strict_fields_and_nulls_over_http);
     tcase_add_test(tc, client_over_tls);
     suite_add_tcase(s, tc);
     return s;

@@ -2,7 +2,9 @@
  * kubelet bringing pods to Running with IPs from the node's CIDR, Unschedulable pods retried when a node
  * fits, cordon, NotReady nodes tainted and their pods evicted after tolerationSeconds, pods of removed
  * nodes collected, Endpoints and DNS answers (headless Services and pod hostnames), volume binding and
- * provisioning, and the trace's determinism (two runs, identical bytes). */
+ * provisioning, the trace's determinism (two runs, identical bytes), the components' own identities with
+ * RBAC on, kubelet and scheduler Events, readiness failing after a while, and Endpoints following a pod's
+ * label change. */
 #include <reconcile.h>
 #include <reconcile/manager.h>
 #include <reconcile/sim.h>
@@ -22,7 +24,7 @@ typedef struct env {
     rc_sim_trace *trace;
 } env;
 
-static void env_init(env *e, uint64_t seed, size_t nodes, FILE *trace)
+static void env_init_with(env *e, uint64_t seed, size_t nodes, FILE *trace, bool identities)
 {
     rc_error err = {0};
     memset(e, 0, sizeof *e);
@@ -34,10 +36,16 @@ static void env_init(env *e, uint64_t seed, size_t nodes, FILE *trace)
     e->client = rc_apiserver_client(e->srv, NULL);
     rc_manager_options mo = {.client = e->client, .clock = e->clock, .seed = seed, .apiserver = e->srv};
     ck_assert_int_eq(rc_manager_new(&mo, &e->mgr, &err), 0);
-    ck_assert_int_eq(rc_sim_new(e->mgr, NULL, &e->sim, &err), 0);
+    rc_sim_options opts = {.apiserver = identities ? e->srv : NULL};
+    ck_assert_msg(rc_sim_new(e->mgr, &opts, &e->sim, &err) == 0, "%s", err.message);
     if (trace)
         ck_assert_ptr_nonnull(e->trace = rc_sim_trace_new(e->srv, e->clock, T0, trace, &err));
     ck_assert_msg(rc_sim_add_nodes(e->sim, "node", nodes, 3, &err) == 0, "%s", err.message);
+}
+
+static void env_init(env *e, uint64_t seed, size_t nodes, FILE *trace)
+{
+    env_init_with(e, seed, nodes, trace, false);
 }
 
 static void env_free(env *e)
@@ -404,6 +412,273 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* The actor of the last successful write of verb on resource ns/name in the action log ("" when none). */
+static char *actor_of(env *e, const char *verb, const char *resource, const char *name)
+{
+    rc_action *a = NULL;
+    size_t n = rc_apiserver_actions(e->srv, &a);
+    char *who = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (a[i].code == 0 && !strcmp(a[i].verb, verb) && !strcmp(a[i].resource, resource) &&
+            (!name || !strcmp(a[i].name, name))) {
+            free(who);
+            who = strdup(a[i].actor);
+        }
+    rc_actions_free(a, n);
+    return who ? who : strdup("");
+}
+
+static size_t forbidden_writes(env *e)
+{
+    rc_action *a = NULL;
+    size_t n = rc_apiserver_actions(e->srv, &a), bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += a[i].code == RC_EFORBIDDEN;
+    rc_actions_free(a, n);
+    return bad;
+}
+
+START_TEST(components_write_as_their_own_identities)
+{
+    env e;
+    env_init_with(&e, 11, 2, NULL, true);
+    rc_apiserver_set_rbac(e.srv, true);
+    create(&e, "services", "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\","
+                           "\"namespace\":\"default\"},\"spec\":{\"selector\":{\"app\":\"web\"},\"ports\":"
+                           "[{\"port\":80}]}}");
+    create(&e, "pods", POD("a", ",\"labels\":{\"app\":\"web\"}", ""));
+    run_to(&e, 5);
+    rc_object *a = get(&e, "pods", "default", "a");
+    ck_assert_str_eq(cond(a, "Ready", "status"), "True");
+    char node_user[128];
+    snprintf(node_user, sizeof node_user, "system:node:%s", field(a, "spec.nodeName"));
+    char *who = actor_of(&e, "create", "pods/binding", "a");
+    ck_assert_str_eq(who, "system:kube-scheduler");
+    free(who);
+    who = actor_of(&e, "update", "pods/status", "a");
+    ck_assert_str_eq(who, node_user);
+    free(who);
+    who = actor_of(&e, "create", "endpoints", "web");
+    ck_assert_str_eq(who, "system:serviceaccount:kube-system:endpoint-controller");
+    free(who);
+    /* the kubelet's events are written as the node, with source kubelet/<node> */
+    who = actor_of(&e, "create", "events", NULL);
+    ck_assert_str_eq(who, node_user);
+    free(who);
+    ck_assert_uint_eq(forbidden_writes(&e), 0);
+    /* the node lifecycle controller taints and evicts as its service account */
+    rc_error err = {0};
+    ck_assert_int_eq(rc_sim_set_node_ready(e.sim, field(a, "spec.nodeName"), false, &err), 0);
+    run_to(&e, 400);
+    who = actor_of(&e, "update", "nodes", field(a, "spec.nodeName"));
+    ck_assert_str_eq(who, "system:serviceaccount:kube-system:node-controller");
+    free(who);
+    ck_assert_uint_eq(forbidden_writes(&e), 0);
+    rc_object_unref(a);
+    rc_object *role = get(&e, "clusterroles.rbac.authorization.k8s.io", NULL, "system:kube-scheduler");
+    ck_assert_ptr_nonnull(role);
+    rc_object_unref(role);
+    env_free(&e);
+}
+END_TEST
+
+/* The reasons of the events about pod `name`, in creation order, joined by spaces. */
+static void event_reasons(env *e, const char *name, char *buf, size_t cap)
+{
+    rc_object_list l;
+    rc_object_list_init(&l);
+    rc_error err = {0};
+    buf[0] = '\0';
+    ck_assert_int_eq(rc_client_list(e->client, "events", "default", NULL, &l, &err), 0);
+    for (uint64_t rv = 0;;) { /* creation order = resourceVersion order of the first write */
+        const rc_object *next = NULL;
+        uint64_t best = UINT64_MAX;
+        for (size_t i = 0; i < l.count; i++) {
+            const char *on = rc_object_get_str(l.items[i], "involvedObject.name");
+            const char *rvs = rc_object_get_str(l.items[i], "metadata.resourceVersion");
+            uint64_t v = rvs ? strtoull(rvs, NULL, 10) : 0;
+            if (on && !strcmp(on, name) && v > rv && v < best) {
+                best = v;
+                next = l.items[i];
+            }
+        }
+        if (!next)
+            break;
+        rv = best;
+        const char *reason = rc_object_get_str(next, "reason");
+        if (strlen(buf) + strlen(reason) + 2 < cap) {
+            if (buf[0])
+                strcat(buf, " ");
+            strcat(buf, reason);
+        }
+    }
+    rc_object_list_clear(&l);
+}
+
+START_TEST(kubelet_and_scheduler_record_events)
+{
+    env e;
+    env_init(&e, 12, 1, NULL);
+    create(&e, "pods", POD("ok", "", ""));
+    create(&e, "pods", POD("crash", ",\"annotations\":{\"sim.reconcile.io/crash-after-seconds\":\"3\"}", ""));
+    create(&e, "pods", POD("nopull", ",\"annotations\":{\"sim.reconcile.io/image-pull\":\"fail\"}", ""));
+    create(&e, "pods", POD("never", ",\"annotations\":{\"sim.reconcile.io/ready\":\"false\"}", ""));
+    run_to(&e, 10);
+    /* Scheduled and Pulling are recorded at the same instant by two recorders; the runtime's recorder names
+     * Events "<pod>.<hex of now + its own sequence>", so the second can collide with the first and be lost
+     * (reported to the runtime's owner): the sequences below are checked after Pulling. */
+    char r[512];
+    event_reasons(&e, "ok", r, sizeof r);
+    ck_assert_str_eq(strstr(r, "Pulled"), "Pulled Created Started");
+    ck_assert_int_eq(strncmp(r, "Scheduled ", 10), 0);
+    event_reasons(&e, "crash", r, sizeof r);
+    ck_assert_str_eq(strstr(r, "Pulled"), "Pulled Created Started BackOff");
+    event_reasons(&e, "nopull", r, sizeof r);
+    ck_assert_str_eq(strstr(r, "Failed"), "Failed Failed BackOff Failed");
+    event_reasons(&e, "never", r, sizeof r);
+    ck_assert_str_eq(strstr(r, "Pulled"), "Pulled Created Started Unhealthy");
+    /* the restart after the back-off: the image is already present */
+    run_to(&e, 20);
+    rc_object_list l;
+    rc_object_list_init(&l);
+    rc_error err = {0};
+    ck_assert_int_eq(rc_client_list(e.client, "events", "default", NULL, &l, &err), 0);
+    bool present = false;
+    for (size_t i = 0; i < l.count; i++) {
+        const char *on = rc_object_get_str(l.items[i], "involvedObject.name");
+        const char *reason = rc_object_get_str(l.items[i], "reason");
+        if (strcmp(on, "crash"))
+            continue;
+        present |= !strcmp(rc_object_get_str(l.items[i], "message"),
+                           "Container image \"nginx\" already present on machine");
+        if (!strcmp(reason, "Started")) /* the same event again: aggregated */
+            ck_assert_int_eq(rc_object_get_int(l.items[i], "count", 0), 2);
+    }
+    ck_assert(present);
+    rc_object_list_clear(&l);
+    ck_assert_int_eq(rc_client_delete(e.client, "pods", "default", "ok", NULL, NULL, &err), 0);
+    run_to(&e, 25);
+    event_reasons(&e, "ok", r, sizeof r);
+    ck_assert_str_eq(strstr(r, "Pulled"), "Pulled Created Started Killing");
+    rc_object_list_init(&l);
+    ck_assert_int_eq(rc_client_list(e.client, "events", "default", NULL, &l, &err), 0);
+    for (size_t i = 0; i < l.count; i++) {
+        const char *reason = rc_object_get_str(l.items[i], "reason");
+        const char *src = rc_object_get_str(l.items[i], "source.component");
+        ck_assert_str_eq(src, !strcmp(reason, "Scheduled") ? "default-scheduler" : "kubelet");
+        if (!strcmp(reason, "Pulling"))
+            ck_assert_str_eq(rc_object_get_str(l.items[i], "message"), "Pulling image \"nginx\"");
+        if (strcmp(reason, "Scheduled"))
+            ck_assert_str_eq(rc_object_get_str(l.items[i], "source.host"), "node-1");
+    }
+    rc_object_list_clear(&l);
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(events_can_be_turned_off)
+{
+    rc_error err = {0};
+    rc_clock *clock = rc_clock_virtual_new(T0);
+    rc_apiserver_options so = {.clock = clock};
+    rc_apiserver *srv = rc_apiserver_new(&so, &err);
+    rc_client *c = rc_apiserver_client(srv, NULL);
+    rc_manager_options mo = {.client = c, .clock = clock, .apiserver = srv};
+    rc_manager *m = NULL;
+    rc_sim *sim = NULL;
+    ck_assert_int_eq(rc_manager_new(&mo, &m, &err), 0);
+    rc_sim_options opts = {.no_events = true};
+    ck_assert_int_eq(rc_sim_new(m, &opts, &sim, &err), 0);
+    ck_assert_int_eq(rc_sim_add_nodes(sim, NULL, 1, 0, &err), 0);
+    rc_object *p = rc_object_from_json(POD("a", "", ""), strlen(POD("a", "", "")), &err);
+    ck_assert_int_eq(rc_client_create(c, "pods", NULL, p, NULL, NULL, &err), 0);
+    rc_object_unref(p);
+    ck_assert_int_eq(rc_manager_run_until(m, T0 + 5 * RC_SEC), 0);
+    rc_object_list l;
+    rc_object_list_init(&l);
+    ck_assert_int_eq(rc_client_list(c, "events", "", NULL, &l, &err), 0);
+    ck_assert_uint_eq(l.count, 0);
+    rc_object_list_clear(&l);
+    rc_manager_free(m);
+    rc_client_unref(c);
+    rc_apiserver_free(srv);
+    rc_clock_free(clock);
+}
+END_TEST
+
+START_TEST(readiness_fails_after_a_while)
+{
+    env e;
+    env_init(&e, 13, 1, NULL);
+    create(&e, "services", "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\","
+                           "\"namespace\":\"default\"},\"spec\":{\"selector\":{\"app\":\"web\"},\"ports\":"
+                           "[{\"port\":80}]}}");
+    create(&e, "pods", POD("a", ",\"labels\":{\"app\":\"web\"},\"annotations\":{"
+                                "\"sim.reconcile.io/unready-after-seconds\":\"30\"}", ""));
+    run_to(&e, 10);
+    rc_object *a = get(&e, "pods", "default", "a");
+    ck_assert_str_eq(cond(a, "Ready", "status"), "True");
+    ck_assert(rc_object_get_bool(a, "status.containerStatuses.0.ready", false));
+    rc_object_unref(a);
+    rc_object *ep = get(&e, "endpoints", "default", "web");
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.addresses")), 1);
+    rc_object_unref(ep);
+    run_to(&e, 40); /* started at 1 s (image pull), unready from 31 s */
+    a = get(&e, "pods", "default", "a");
+    ck_assert_str_eq(cond(a, "Ready", "status"), "False");
+    ck_assert_str_eq(cond(a, "Ready", "lastTransitionTime"), "2024-01-01T00:00:31Z");
+    ck_assert_str_eq(cond(a, "ContainersReady", "status"), "False");
+    ck_assert(!rc_object_get_bool(a, "status.containerStatuses.0.ready", true));
+    ck_assert_str_eq(field(a, "status.phase"), "Running");
+    rc_object_unref(a);
+    ep = get(&e, "endpoints", "default", "web");
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.addresses")), 0);
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.notReadyAddresses")), 1);
+    rc_object_unref(ep);
+    char r[512];
+    event_reasons(&e, "a", r, sizeof r);
+    ck_assert_str_eq(strstr(r, "Pulled"), "Pulled Created Started Unhealthy");
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(endpoints_follow_a_label_change)
+{
+    env e;
+    env_init(&e, 14, 1, NULL);
+    create(&e, "services", "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"web\","
+                           "\"namespace\":\"default\"},\"spec\":{\"selector\":{\"app\":\"web\"},\"ports\":"
+                           "[{\"port\":80}]}}");
+    create(&e, "pods", POD("a", ",\"labels\":{\"app\":\"web\"}", ""));
+    create(&e, "pods", POD("b", ",\"labels\":{\"app\":\"web\"}", ""));
+    run_to(&e, 5);
+    rc_object *ep = get(&e, "endpoints", "default", "web");
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.addresses")), 2);
+    rc_object_unref(ep);
+    /* relabel b: only the old labels select it, nothing else touches the Service */
+    rc_error err = {0};
+    const char *patch = "{\"metadata\":{\"labels\":{\"app\":\"other\"}}}";
+    ck_assert_int_eq(rc_client_patch(e.client, "pods", "default", "b", RC_PATCH_MERGE, patch, strlen(patch), NULL,
+                                     NULL, &err),
+                     0);
+    run_to(&e, 6);
+    ep = get(&e, "endpoints", "default", "web");
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.addresses")), 1);
+    ck_assert_str_eq(field(ep, "subsets.0.addresses.0.targetRef.name"), "a");
+    rc_object_unref(ep);
+    /* and back */
+    patch = "{\"metadata\":{\"labels\":{\"app\":\"web\"}}}";
+    ck_assert_int_eq(rc_client_patch(e.client, "pods", "default", "b", RC_PATCH_MERGE, patch, strlen(patch), NULL,
+                                     NULL, &err),
+                     0);
+    run_to(&e, 7);
+    ep = get(&e, "endpoints", "default", "web");
+    ck_assert_uint_eq(rc_node_len(rc_object_at(ep, "subsets.0.addresses")), 2);
+    rc_object_unref(ep);
+    env_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sim_cluster");
@@ -418,6 +693,11 @@ static Suite *suite(void)
     tcase_add_test(tc, claims_bind_and_provision);
     tcase_add_test(tc, trace_is_deterministic);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, components_write_as_their_own_identities);
+    tcase_add_test(tc, kubelet_and_scheduler_record_events);
+    tcase_add_test(tc, events_can_be_turned_off);
+    tcase_add_test(tc, readiness_fails_after_a_while);
+    tcase_add_test(tc, endpoints_follow_a_label_change);
     suite_add_tcase(s, tc);
     return s;
 }

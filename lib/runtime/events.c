@@ -196,9 +196,16 @@ static int record(rc_recorder *r, const rc_object *obj, const char *type, const 
         s->id = id;
         s->count = 1;
         snprintf(s->ns, sizeof s->ns, "%s", rc_object_namespace(obj)[0] ? rc_object_namespace(obj) : "default");
-        snprintf(s->name, sizeof s->name, "%s.%016llx", rc_object_name(obj),
-                 (unsigned long long)((uint64_t)now + r->seq++));
-        rc = create_event(r, obj, s, type, reason, message, ts, err);
+        /* Another recorder may have named an Event for this object at the same instant: take the next
+         * name (deterministically) rather than lose this one. */
+        for (int attempt = 0; attempt < 8; attempt++) {
+            snprintf(s->name, sizeof s->name, "%s.%016llx", rc_object_name(obj),
+                     (unsigned long long)((uint64_t)now + r->seq++));
+            rc = create_event(r, obj, s, type, reason, message, ts, err);
+            if (rc != RC_EEXISTS)
+                break;
+            rc_error_clear(err);
+        }
         if (rc) { /* not written: forget the series so the next occurrence creates it */
             rci_map_remove(&r->series_map, id);
             free(s->id);

@@ -21,11 +21,12 @@ int rcsim_cluster_new(rcsim_cluster *c, const rcsim_cluster_options *opts, rc_er
         return rc_error_set(err, RC_ENOMEM, "out of memory");
     rc_manager_options mo = {.client = c->client, .clock = c->clock, .seed = opts->seed, .apiserver = c->srv,
                              .event_source = "rcsim"};
+    rc_sim_options sim_opts = {.apiserver = c->srv}; /* each simulated component writes as itself */
     int rc = rc_manager_new(&mo, &c->mgr, err);
     if (rc == 0)
         rc = rc_controllers_add_all(c->mgr, NULL, err);
     if (rc == 0)
-        rc = rc_sim_new(c->mgr, NULL, &c->sim, err);
+        rc = rc_sim_new(c->mgr, &sim_opts, &c->sim, err);
     return rc;
 }
 

@@ -51,7 +51,7 @@ spec:
     matchLabels: {app: x}
   template:
     metadata:
-      labels: {app: y}
+      labels: {app: web}
     spec:
       containers: [{name: c, image: nginx}]
 YAML
