@@ -74,6 +74,7 @@ dep=nginx-deployment
 roll() { k rollout status "$@" --timeout=60s; }
 revisions() { k rollout history "deployment/$dep" | awk '/^[0-9]/ {printf "%s ", $1}'; }
 paused_observed() {
+    # shellcheck disable=SC2046 # three words, split on purpose
     set -- $(jp '{.metadata.generation} {.status.observedGeneration} {.status.conditions[?(@.type=="Progressing")].reason}' deploy "$dep")
     [ "$1" = "$2" ] && [ "$3" = DeploymentPaused ]
 }
