@@ -1,5 +1,7 @@
 /* test_driver.c - both drivers. Deterministic: runnables with timers on the virtual clock, step() and
- * run_until semantics, the livelock guard. Threaded: a real-clock manager with several workers per
+ * run_until semantics, the livelock guard, a burst of child events collapsing into one reconcile of the
+ * owner, the next work deadline ignoring housekeeping, claiming children through the controller index
+ * (with the controller's own writes overlaid). Threaded: a real-clock manager with several workers per
  * controller reconciles everything, never two workers on one key, and stops cleanly (also on a signal);
  * waits are condition waits with timeouts, never sleeps. */
 #include <reconcile/apiserver.h>
@@ -8,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -112,6 +115,199 @@ START_TEST(idle_and_livelock)
     ck_assert_int_eq(rc_manager_add_runnable(m, &ticker_ops, &t, NULL), 0);
     ck_assert_int_eq(rc_manager_run_until_stable(m, RC_HOUR), RC_EAGAIN);
     rc_manager_free(m);
+    rc_apiserver_free(srv);
+    rc_clock_free(clock);
+}
+END_TEST
+
+/* ---- deterministic: an owner controller (configmaps own secrets) ---- */
+typedef struct owner {
+    int reconciles;        /* of default/parent */
+    size_t claimed;        /* by the last reconcile */
+    size_t indexed;        /* secrets in the controller index under parent's uid, after create_child */
+    bool create_child;     /* create secret "made" owned by parent, then read the index */
+    rc_duration requeue;   /* requeue after this once (0 = never) */
+} owner;
+
+static int owner_setup(void *self, rc_builder *b, rc_error *err)
+{
+    (void)self;
+    int rc = rc_builder_for(b, "configmaps", NULL, err);
+    return rc ? rc : rc_builder_owns(b, "secrets", NULL, err);
+}
+
+static rc_object *secret_json(const char *name, const char *ns, const char *app, const rc_object *ctrl)
+{
+    char json[600];
+    snprintf(json, sizeof json,
+             "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\","
+             "\"labels\":{\"app\":\"%s\"}}}",
+             name, ns, app);
+    rc_object *parsed = rc_object_from_json(json, strlen(json), NULL), *o = rc_object_copy(parsed);
+    rc_object_unref(parsed);
+    ck_assert_ptr_nonnull(o);
+    if (ctrl)
+        ck_assert_int_eq(rc_set_controller_ref(o, ctrl, NULL), 0);
+    return o;
+}
+
+static rc_result owner_reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
+{
+    owner *o = self;
+    if (strcmp(key, "default/parent"))
+        return rc_result_done();
+    o->reconciles++;
+    rc_object *cm = NULL;
+    if (rc_ctx_get_key(ctx, "configmaps", key, &cm, NULL) != 0)
+        return rc_result_done();
+    rc_selector *sel = rc_selector_parse("app=x", NULL);
+    ck_assert_ptr_nonnull(sel);
+    rc_object_list l;
+    rc_object_list_init(&l);
+    ck_assert_int_eq(rc_claim_children(ctx, "configmaps", cm, "secrets", sel, NULL, NULL, &l, NULL), 0);
+    o->claimed = l.count;
+    for (size_t i = 1; i < l.count; i++) /* in key order */
+        ck_assert_int_lt(strcmp(rc_object_key(l.items[i - 1]), rc_object_key(l.items[i])), 0);
+    rc_object_list_clear(&l);
+    if (o->create_child) {
+        o->create_child = false;
+        rc_object *made = secret_json("made", "default", "x", cm);
+        ck_assert_int_eq(rc_client_create(rc_ctx_client(ctx), "secrets", "default", made, NULL, NULL, NULL), 0);
+        rc_object_unref(made);
+        ck_assert_int_eq(rc_ctx_by_index(ctx, "secrets", RC_INDEX_CONTROLLER, rc_object_uid(cm), &l, NULL), 0);
+        o->indexed = l.count;
+        rc_object_list_clear(&l);
+    }
+    rc_selector_free(sel);
+    rc_object_unref(cm);
+    rc_duration after = o->requeue;
+    o->requeue = 0;
+    return after ? rc_result_requeue_after(after) : rc_result_done();
+}
+
+static const rc_controller_ops owner_ops = {"owner", owner_setup, owner_reconcile, NULL};
+
+/* A manager on the virtual clock with the API server as a unit, running the owner controller, and the
+ * parent ConfigMap (*parent: the stored object). */
+static rc_manager *owner_manager(rc_clock *clock, rc_apiserver **srv, rc_client **c, owner *o, rc_object **parent)
+{
+    rc_apiserver_options so = {.clock = clock, .seed = 5};
+    *srv = rc_apiserver_new(&so, NULL);
+    *c = rc_apiserver_client(*srv, NULL);
+    const char *json = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"parent\"}}";
+    rc_object *cm = rc_object_from_json(json, strlen(json), NULL);
+    ck_assert_int_eq(rc_client_create(*c, "configmaps", "default", cm, NULL, parent, NULL), 0);
+    rc_object_unref(cm);
+    rc_manager_options mo = {.client = *c, .clock = clock, .seed = 9, .apiserver = *srv};
+    rc_manager *m = NULL;
+    ck_assert_int_eq(rc_manager_new(&mo, &m, NULL), 0);
+    ck_assert_int_eq(rc_manager_add_controller(m, &owner_ops, o, NULL, NULL), 0);
+    return m;
+}
+
+static void create_secret(rc_client *c, const char *name, const char *ns, const char *app, const rc_object *ctrl)
+{
+    rc_object *s = secret_json(name, ns, app, ctrl);
+    rc_error err = {0};
+    ck_assert_msg(rc_client_create(c, "secrets", ns, s, NULL, NULL, &err) == 0, "%s", err.message);
+    rc_object_unref(s);
+}
+
+START_TEST(a_burst_of_child_events_is_one_reconcile)
+{
+    rc_clock *clock = rc_clock_virtual_new(0);
+    rc_apiserver *srv;
+    rc_client *c;
+    rc_object *parent = NULL;
+    owner o = {0};
+    rc_manager *m = owner_manager(clock, &srv, &c, &o, &parent);
+    ck_assert_int_eq(rc_manager_run_until_stable(m, RC_MINUTE), 0);
+    ck_assert_int_eq(o.reconciles, 1);
+    for (int i = 0; i < 200; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "child-%03d", i);
+        create_secret(c, name, "default", "x", parent);
+    }
+    ck_assert_int_eq(rc_manager_run_until_stable(m, RC_MINUTE), 0);
+    ck_assert_int_eq(o.reconciles, 2); /* 200 events, deduplicated in the queue */
+    ck_assert_uint_eq(o.claimed, 200);
+    rc_object_unref(parent);
+    rc_manager_free(m);
+    rc_client_unref(c);
+    rc_apiserver_free(srv);
+    rc_clock_free(clock);
+}
+END_TEST
+
+START_TEST(claim_reads_the_controller_index)
+{
+    rc_clock *clock = rc_clock_virtual_new(0);
+    rc_apiserver *srv;
+    rc_client *c;
+    rc_object *parent = NULL;
+    owner o = {.create_child = true};
+    rc_manager *m = owner_manager(clock, &srv, &c, &o, &parent);
+    rc_object *stranger = NULL;
+    const char *json = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"stranger\"}}";
+    rc_object *cm = rc_object_from_json(json, strlen(json), NULL);
+    ck_assert_int_eq(rc_client_create(c, "configmaps", "default", cm, NULL, &stranger, NULL), 0);
+    rc_object_unref(cm);
+    create_secret(c, "owned-1", "default", "x", parent);
+    create_secret(c, "owned-2", "default", "x", parent);
+    create_secret(c, "orphan", "default", "x", NULL);     /* adopted */
+    create_secret(c, "unmatched", "default", "y", NULL);  /* orphan, selector does not match */
+    create_secret(c, "theirs", "default", "x", stranger); /* another controller's */
+    create_secret(c, "elsewhere", "kube-system", "x", NULL);
+    ck_assert_int_eq(rc_manager_run_until_stable(m, RC_MINUTE), 0);
+    /* First reconcile: owned-1, owned-2 and orphan (adopted) are claimed, then "made" is created; the index
+     * read right after shows the adoption and the new child although no watch event delivered them yet. */
+    ck_assert_uint_eq(o.indexed, 4);
+    ck_assert_uint_eq(o.claimed, 4);
+    ck_assert_int_ge(o.reconciles, 2);
+    rc_object *orphan = NULL;
+    ck_assert_int_eq(rc_client_get(c, "secrets", "default", "orphan", &orphan, NULL), 0);
+    ck_assert(rc_is_controlled_by(orphan, parent));
+    rc_object_unref(orphan);
+    rc_store *secrets = rc_manager_cache(m, "secrets", NULL);
+    char **keys = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(rc_store_index_keys(secrets, RC_INDEX_CONTROLLER, RC_INDEX_ORPHAN_PREFIX "default", &keys, &n,
+                                         NULL), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(keys[0], "default/unmatched");
+    free(keys);
+    rc_object_unref(stranger);
+    rc_object_unref(parent);
+    rc_manager_free(m);
+    rc_client_unref(c);
+    rc_apiserver_free(srv);
+    rc_clock_free(clock);
+}
+END_TEST
+
+START_TEST(next_work_deadline_ignores_housekeeping)
+{
+    rc_clock *clock = rc_clock_virtual_new(0);
+    rc_apiserver *srv;
+    rc_client *c;
+    rc_object *parent = NULL;
+    owner o = {.requeue = 30 * RC_SEC};
+    rc_manager *m = owner_manager(clock, &srv, &c, &o, &parent);
+    ck_assert_int_eq(rc_manager_next_work_deadline(m), 0); /* the initial lists are work */
+    ck_assert_int_eq(rc_manager_run_until_stable(m, 10 * RC_SEC), 0);
+    ck_assert_int_eq(o.reconciles, 1);
+    ck_assert_int_eq(rc_manager_next_work_deadline(m), 30 * RC_SEC); /* the requeue */
+    ck_assert_int_eq(rc_manager_run_until(m, 30 * RC_SEC), 0);
+    ck_assert_int_eq(o.reconciles, 2);
+    /* Only the watches' bookmarks and timeouts are left: the manager has settled. */
+    ck_assert_int_ne(rc_manager_next_deadline(m), RC_TIME_NEVER);
+    ck_assert_int_eq(rc_manager_next_work_deadline(m), RC_TIME_NEVER);
+    create_secret(c, "late", "default", "x", parent);
+    ck_assert_int_eq(rc_manager_next_work_deadline(m), 30 * RC_SEC); /* a pending watch event */
+    ck_assert_int_eq(rc_manager_next_work_deadline(NULL), RC_TIME_NEVER);
+    rc_object_unref(parent);
+    rc_manager_free(m);
+    rc_client_unref(c);
     rc_apiserver_free(srv);
     rc_clock_free(clock);
 }
@@ -261,6 +457,9 @@ int main(void)
     TCase *det = tcase_create("deterministic");
     tcase_add_test(det, timers_fire_on_the_virtual_clock);
     tcase_add_test(det, idle_and_livelock);
+    tcase_add_test(det, a_burst_of_child_events_is_one_reconcile);
+    tcase_add_test(det, claim_reads_the_controller_index);
+    tcase_add_test(det, next_work_deadline_ignores_housekeeping);
     suite_add_tcase(s, det);
     TCase *thr = tcase_create("threaded");
     tcase_set_timeout(thr, 60);

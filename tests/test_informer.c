@@ -460,6 +460,25 @@ START_TEST(threaded_run_with_a_blocked_handler)
 }
 END_TEST
 
+/* An empty first list syncs the informer though nothing is ever popped (wait_for_sync must not wait out
+ * its timeout). */
+START_TEST(threaded_run_syncs_on_an_empty_list)
+{
+    fake_lw *lw = fake_lw_new();
+    rc_informer_factory *f = rc_informer_factory_new(provide, lw, rc_clock_real(), NULL);
+    rc_informer *inf = rc_informer_factory_get(f, &pods, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, run_factory, f);
+    rc_error err = {0};
+    ck_assert_int_eq(rc_informer_wait_for_sync(inf, 30 * RC_SEC, &err), 0);
+    ck_assert(rc_informer_has_synced(inf));
+    rc_informer_factory_stop(f);
+    pthread_join(t, NULL);
+    rc_informer_factory_free(f);
+    fake_lw_free(lw);
+}
+END_TEST
+
 /* Records adds and removes its own registration at the 10th. */
 typedef struct quitter {
     recorder rec;
@@ -526,5 +545,10 @@ int main(void)
     tcase_add_test(tc, watch_list_through_the_informer);
     tcase_add_test(tc, threaded_run_with_a_blocked_handler);
     suite_add_tcase(s, tc);
+    /* waiting out the 30 s sync timeout (the bug this guards against) fails by the 10 s tcase timeout */
+    TCase *empty = tcase_create("empty-list-sync");
+    tcase_set_timeout(empty, 10);
+    tcase_add_test(empty, threaded_run_syncs_on_an_empty_list);
+    suite_add_tcase(s, empty);
     return rc_test_run_suite(s);
 }

@@ -128,6 +128,13 @@ RC_API int rc_manager_run_until(rc_manager *m, rc_time t);
  * livelock); next_deadline is the earliest time this manager has work (<= now: runnable now). */
 RC_API int rc_manager_run_due(rc_manager *m);
 RC_API rc_time rc_manager_next_deadline(rc_manager *m);
+/* Like rc_manager_next_deadline, but counting only real work: queued and delayed workqueue keys, pending
+ * watch events and informer deltas, informer re-list/re-watch waits, runnables' deadlines. Housekeeping
+ * that recurs forever is ignored: the embedded API server's timers (watch bookmarks and timeouts; also its
+ * pod grace-period backstop, which a kubelet normally pre-empts), leader-election renewals, and informer
+ * waits when the manager has a resync_period (a resync cannot be told apart from a re-list wait).
+ * RC_TIME_NEVER when nothing but housekeeping is scheduled: the system has settled. */
+RC_API rc_time rc_manager_next_work_deadline(rc_manager *m);
 
 /* ---- threaded driver ---- */
 /* Starts the threads and returns. RC_EINVAL when already started or stepped. */

@@ -441,6 +441,8 @@ static bool fatal_sync_error(int code)
     return code == RC_EFORBIDDEN || code == RC_ENOTFOUND || code == RC_EUNAUTHORIZED;
 }
 
+#define SYNC_POLL (20 * RC_MSEC)
+
 int rc_informer_wait_for_sync(rc_informer *inf, rc_duration timeout, rc_error *err)
 {
     if (!inf)
@@ -459,11 +461,17 @@ int rc_informer_wait_for_sync(rc_informer *inf, rc_duration timeout, rc_error *e
             rc_informer_sync_error(inf, err);
             return code;
         }
+        /* Wait for a wake-up, but re-check at least every SYNC_POLL (as upstream's WaitForCacheSync polls):
+         * an empty first list makes the FIFO synced without any pop that would signal us. */
+        struct timespec slice;
+        rc_clock_abs_timeout(rc_clock_real(), rc_clock_now(rc_clock_real()) + SYNC_POLL, &slice);
+        bool last_slice = bounded && (deadline.tv_sec < slice.tv_sec ||
+                                      (deadline.tv_sec == slice.tv_sec && deadline.tv_nsec <= slice.tv_nsec));
         pthread_mutex_lock(&inf->lock);
         bool stopped = inf->stopped, timed_out = false;
         if (!stopped && !inf->synced && inf->error_events == errors_seen)
-            timed_out = bounded ? pthread_cond_timedwait(&inf->cond, &inf->lock, &deadline) != 0
-                                : pthread_cond_wait(&inf->cond, &inf->lock) != 0;
+            timed_out = pthread_cond_timedwait(&inf->cond, &inf->lock, last_slice ? &deadline : &slice) != 0 &&
+                        last_slice;
         pthread_mutex_unlock(&inf->lock);
         if (stopped)
             return rc_error_set(err, RC_ECLOSED, "informer %s stopped before it synced", inf->name);

@@ -181,6 +181,38 @@ rc_time rc_manager_next_deadline(rc_manager *m)
     return earliest(m, rc_clock_now(m->clock));
 }
 
+/* The deadline of unit u counting only real work: API-server timers (watch bookmarks and timeouts, the
+ * grace-period backstop) and leader election are housekeeping; informer waits count unless the manager
+ * resyncs, since a resync and a re-list backoff look alike from outside the informer. */
+static rc_time unit_work_deadline(rc_manager *m, size_t u, rc_time now)
+{
+    if (u == UNIT_API_STEP)
+        return RC_TIME_NEVER;
+    rc_time d = unit_deadline(m, u, now);
+    size_t rel = u - UNIT_FIXED;
+    if (u >= UNIT_FIXED && rel < m->nsources && d > now && m->resync_period > 0)
+        return RC_TIME_NEVER;
+    if (u + 1 == unit_count(m))
+        return RC_TIME_NEVER; /* the leader elector */
+    return d;
+}
+
+rc_time rc_manager_next_work_deadline(rc_manager *m)
+{
+    if (!m || begin(m) != 0)
+        return RC_TIME_NEVER;
+    rc_time now = rc_clock_now(m->clock), best = RC_TIME_NEVER;
+    size_t total = unit_count(m);
+    for (size_t u = 0; u < total; u++) {
+        rc_time d = unit_work_deadline(m, u, now);
+        if (d <= now && !m->stalled[u])
+            return now;
+        if (d > now && d < best)
+            best = d;
+    }
+    return best;
+}
+
 int rc_manager_step(rc_manager *m)
 {
     int rc = m ? begin(m) : RC_EINVAL;

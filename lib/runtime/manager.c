@@ -79,6 +79,7 @@ int rc_manager_new(const rc_manager_options *opts, rc_manager **out, rc_error *e
     m->clock = opts->clock ? opts->clock : rc_clock_real();
     m->apiserver = opts->apiserver;
     m->max_steps = opts->max_steps_per_instant ? opts->max_steps_per_instant : 1000000;
+    m->resync_period = opts->resync_period;
     rc_rand_seed(&m->rand, opts->seed);
     m->metrics = opts->metrics;
     if (!m->metrics) {

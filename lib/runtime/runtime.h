@@ -188,6 +188,7 @@ struct rc_manager {
     char *event_source;
     rc_rand rand;
     size_t max_steps;
+    rc_duration resync_period; /* informers' resync (0 = none) */
     rci_mode mode;
     /* deterministic driver: units that did nothing at the current instant, and a scratch list */
     unsigned char *stalled;

@@ -15,9 +15,6 @@
 #define MAX_NODE_FAULTS 64
 #define DEFAULT_NODES 3
 #define DEFAULT_MAX_TIME (60 * RC_MINUTE)
-/* Longer than any timer a settling cluster still has (CrashLoopBackOff's 5 min, a Deployment's 600 s
- * progress deadline), so that only a cluster with nothing left to do is called settled. */
-#define QUIET_PERIOD (11 * RC_MINUTE)
 
 typedef enum node_fault_kind { NF_NOT_READY, NF_READY, NF_REMOVE } node_fault_kind;
 
@@ -188,13 +185,11 @@ static void progress_show(progress *p, rcsim_cluster *c, bool force)
     fflush(stderr);
 }
 
-/* Runs the driver until nothing is due before limit, or until the cluster has been quiet (no write) for
- * QUIET_PERIOD: what is still scheduled then is housekeeping (watch bookmarks and timeouts, resyncs).
- * *settled gets the time of the last write. */
+/* Runs the driver until no real work is left before limit (rc_manager_next_work_deadline: what is still
+ * scheduled then is housekeeping - watch bookmarks and timeouts, resyncs) and no node fault is pending.
+ * *settled gets the time the last work ran. */
 static int drive(rcsim_cluster *c, run_opts *o, rc_time limit, progress *pg, rc_time *settled)
 {
-    uint64_t writes = rc_apiserver_resource_version(c->srv);
-    rc_time last_write = rc_clock_now(c->clock);
     for (;;) {
         fire_node_faults(c, o);
         int rc = rc_manager_run_due(c->mgr);
@@ -202,14 +197,10 @@ static int drive(rcsim_cluster *c, run_opts *o, rc_time limit, progress *pg, rc_
             return rc;
         progress_show(pg, c, false);
         rc_time now = rc_clock_now(c->clock);
-        if (rc_apiserver_resource_version(c->srv) != writes) {
-            writes = rc_apiserver_resource_version(c->srv);
-            last_write = now;
-        }
-        *settled = last_write;
-        rc_time next = rc_manager_next_deadline(c->mgr), nf = next_node_fault(c, o);
-        rc_time when = next < nf ? next : nf;
-        if (when == RC_TIME_NEVER || when >= limit || (nf == RC_TIME_NEVER && when - last_write > QUIET_PERIOD))
+        *settled = now;
+        rc_time work = rc_manager_next_work_deadline(c->mgr), nf = next_node_fault(c, o);
+        rc_time when = work < nf ? work : nf;
+        if (when == RC_TIME_NEVER || when >= limit)
             return 0;
         if (when > now && (rc = rc_manager_run_until(c->mgr, when)) != 0)
             return rc;
@@ -380,12 +371,6 @@ int rcsim_cmd_run(int argc, char **argv)
             fprintf(stderr, "rcsim run: %s\n", err.message ? err.message : rc_strerror(err.code));
             status = 1;
         }
-    }
-    if (getenv("RCSIM_DEBUG_METRICS")) {
-        char *txt = NULL;
-        if (rc_manager_metrics_text(c.mgr, &txt, NULL) == 0)
-            fputs(txt, stderr);
-        free(txt);
     }
     rc_sim_trace_free(trace);
     rcsim_cluster_free(&c);
