@@ -160,7 +160,8 @@ static void create_pods(rc_client *c)
 /* ---- A1: listing ---- */
 
 typedef struct body {
-    char *data; /* NULL = count only */
+    bool keep; /* false: only count the bytes */
+    char *data;
     size_t len, cap;
 } body;
 
@@ -168,7 +169,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     body *b = ud;
     size_t len = size * n;
-    if (b->cap) {
+    if (b->keep) {
         if (b->len + len > b->cap) {
             size_t cap = (b->len + len) * 2;
             char *d = realloc(b->data, cap);
@@ -269,7 +270,7 @@ static void bench_list(const char *base, const char *name, const char *accept)
     char url[256], floor_url[256];
     snprintf(url, sizeof url, "%s/api/v1/namespaces/default/pods", base);
     CURL *h = curl_easy_init();
-    body captured = {.cap = 1};
+    body captured = {.keep = true};
     fetch(h, url, accept, &captured); /* warms the connection, gives the floor its bytes */
     static_server fs;
     static_server_start(&fs, &captured);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "apiserver/admission_builtin.h"
+#include "support/sq_json.h"
 #include "support/testutil.h"
 
 /* ---- a client whose only data is a few namespaces ---- */
@@ -39,18 +40,6 @@ static fake state;
 static rc_client *client;
 static rc_admission_plugin plugins[8];
 static int nplugins;
-
-static cJSON *json(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    cJSON *j = cJSON_Parse(s);
-    free(s);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
 
 static void setup(void)
 {

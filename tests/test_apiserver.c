@@ -11,58 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support/testutil.h"
+#include "support/apiserver_fixture.h"
 
-#define T0 ((rc_time)1700000000 * RC_SEC)
-
-static rc_clock *clk;
-static rc_apiserver *srv;
-static rc_client *cl;
-
-static void setup(void)
-{
-    clk = rc_clock_virtual_new(T0);
-    rc_apiserver_options o = {.clock = clk, .seed = 7};
-    rc_error err = {0};
-    srv = rc_apiserver_new(&o, &err);
-    ck_assert_msg(srv, "%s", err.message ? err.message : "?");
-    cl = rc_apiserver_client(srv, NULL);
-}
-
-static void teardown(void)
-{
-    rc_client_unref(cl);
-    rc_apiserver_free(srv);
-    rc_clock_free(clk);
-}
-
-static rc_object *obj(const char *json)
-{
-    rc_object *o = rc_object_from_json(json, strlen(json), NULL);
-    ck_assert_ptr_nonnull(o);
-    return o;
-}
-
-/* Creates json (resource from its kind) and returns the stored object; asserts success. */
-static rc_object *create(const char *json)
-{
-    rc_object *in = obj(json), *out = NULL;
-    rc_error err = {0};
-    int rc = rc_client_create(cl, NULL, NULL, in, NULL, &out, &err);
-    ck_assert_msg(rc == 0, "create failed: %s", err.message ? err.message : "?");
-    rc_object_unref(in);
-    rc_error_clear(&err);
-    return out;
-}
-
-static int create_rc(const char *json, rc_error *err)
-{
-    rc_object *in = obj(json), *out = NULL;
-    int rc = rc_client_create(cl, NULL, NULL, in, NULL, &out, err);
-    rc_object_unref(in);
-    rc_object_unref(out);
-    return rc;
-}
+static void setup(void) { apiserver_fixture_open(7); }
 
 #define CM(name, extra) "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" name \
                         "\",\"namespace\":\"default\"" extra "}}"
@@ -102,22 +53,22 @@ START_TEST(create_errors)
 {
     rc_error err = {0};
     rc_object_unref(create(CM("dup", "")));
-    ck_assert_int_eq(create_rc(CM("dup", ""), &err), RC_EEXISTS);
+    ck_assert_int_eq(create_rc(CM("dup", ""), NULL, NULL, &err), RC_EEXISTS);
     ck_assert_int_eq(err.http_status, 409);
     ck_assert_str_eq(err.message, "configmaps \"dup\" already exists");
     ck_assert_int_eq(create_rc("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\","
-                               "\"namespace\":\"nope\"}}", &err), RC_ENOTFOUND);
+                               "\"namespace\":\"nope\"}}", NULL, NULL, &err), RC_ENOTFOUND);
     ck_assert_str_eq(err.message, "namespaces \"nope\" not found");
-    ck_assert_int_eq(create_rc(CM("rv", ",\"resourceVersion\":\"5\""), &err), RC_EBADREQUEST);
+    ck_assert_int_eq(create_rc(CM("rv", ",\"resourceVersion\":\"5\""), NULL, NULL, &err), RC_EBADREQUEST);
     ck_assert_int_eq(create_rc("{\"apiVersion\":\"v1\",\"kind\":\"Frobnicator\",\"metadata\":{\"name\":\"x\"}}",
-                               &err), RC_ENOTFOUND);
+                               NULL, NULL, &err), RC_ENOTFOUND);
     rc_object *none = NULL;
     ck_assert_int_eq(rc_client_get(cl, "pods", "default", "missing", &none, &err), RC_ENOTFOUND);
     ck_assert_str_eq(err.message, "pods \"missing\" not found");
     ck_assert_int_eq(rc_client_get(cl, "frobs", "default", "x", &none, &err), RC_ENOTFOUND);
     ck_assert_str_eq(err.message, "the server doesn't have a resource type \"frobs\"");
     /* validation (the rules hooks): 422 with causes */
-    ck_assert_int_eq(create_rc(DEPLOY("Bad_Name", 1), &err), RC_EINVAL);
+    ck_assert_int_eq(create_rc(DEPLOY("Bad_Name", 1), NULL, NULL, &err), RC_EINVAL);
     ck_assert_int_eq(err.http_status, 422);
     ck_assert_uint_gt(err.ncauses, 0);
     rc_error_clear(&err);
@@ -538,7 +489,7 @@ START_TEST(namespace_termination)
     rc_object_unref(ns);
     rc_error err = {0};
     ck_assert_int_eq(create_rc("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"late\","
-                               "\"namespace\":\"gone\"}}", &err), RC_EFORBIDDEN);
+                               "\"namespace\":\"gone\"}}", NULL, NULL, &err), RC_EFORBIDDEN);
     const char *unfin = "{\"metadata\":{\"finalizers\":null}}";
     ck_assert_int_eq(rc_client_patch(cl, "configmaps", "gone", "c", RC_PATCH_MERGE, unfin, strlen(unfin), NULL, NULL,
                                      &err), 0);
@@ -588,7 +539,9 @@ START_TEST(crd_registers_and_serves)
     rc_object_unref(w);
     rc_error err = {0};
     ck_assert_int_eq(create_rc("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
-                               "\"w2\",\"namespace\":\"default\"},\"spec\":{\"size\":0}}", &err), RC_EINVAL);
+                               "\"w2\",\"namespace\":\"default\"},\"spec\":{\"size\":0}}",
+                               NULL, NULL, &err),
+                     RC_EINVAL);
     rc_object *sc = NULL;
     ck_assert_int_eq(rc_client_get_scale(cl, "widgets", "default", "w1", &sc, &err), 0);
     ck_assert_int_eq(rc_object_get_int(sc, "spec.replicas", 0), 1);
@@ -624,7 +577,7 @@ START_TEST(access_reviews_and_rbac)
     rc_object_list_init(&l);
     ck_assert_int_eq(rc_client_list(ac, "pods", "default", NULL, &l, &err), 0);
     ck_assert_int_eq(rc_client_list(ac, "pods", "kube-system", NULL, &l, &err), RC_EFORBIDDEN);
-    ck_assert_int_eq(create_rc(CM("x", ""), &err), 0); /* the unauthenticated client is allow-all */
+    ck_assert_int_eq(create_rc(CM("x", ""), NULL, NULL, &err), 0); /* the unauthenticated client is allow-all */
     rc_object *cm = obj(CM("y", ""));
     ck_assert_int_eq(rc_client_create(ac, NULL, NULL, cm, NULL, NULL, &err), RC_EFORBIDDEN);
     ck_assert_int_eq(rc_client_get(cl, "configmaps", "default", "y", &out, NULL), RC_ENOTFOUND);
@@ -702,7 +655,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("apiserver");
     TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, apiserver_fixture_close);
     tcase_add_test(tc, create_stamps_metadata);
     tcase_add_test(tc, create_errors);
     tcase_add_test(tc, strict_field_validation);

@@ -9,52 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "support/testutil.h"
+#include "support/apiserver_fixture.h"
 
-#define T0 ((rc_time)1700000000 * RC_SEC)
-
-static rc_clock *clk;
-static rc_apiserver *srv;
-static rc_client *cl;
-
-static void setup(void)
-{
-    clk = rc_clock_virtual_new(T0);
-    rc_apiserver_options o = {.clock = clk, .seed = 11};
-    srv = rc_apiserver_new(&o, NULL);
-    ck_assert_ptr_nonnull(srv);
-    cl = rc_apiserver_client(srv, NULL);
-}
-
-static void teardown(void)
-{
-    rc_client_unref(cl);
-    rc_apiserver_free(srv);
-    rc_clock_free(clk);
-}
-
-static rc_object *obj(const char *json)
-{
-    rc_object *o = rc_object_from_json(json, strlen(json), NULL);
-    ck_assert_ptr_nonnull(o);
-    return o;
-}
-
-static int create_rc(const char *json, const rc_write_options *wo, rc_object **out, rc_error *err)
-{
-    rc_object *in = obj(json);
-    int rc = rc_client_create(cl, NULL, NULL, in, wo, out, err);
-    rc_object_unref(in);
-    return rc;
-}
-
-static rc_object *create(const char *json)
-{
-    rc_object *out = NULL;
-    rc_error err = {0};
-    ck_assert_msg(create_rc(json, NULL, &out, &err) == 0, "%s", err.message);
-    return out;
-}
+static void setup(void) { apiserver_fixture_open(11); }
 
 #define DEPLOY(extra_meta, replicas)                                                                         \
     "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"namespace\":"       \
@@ -337,7 +294,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("apiserver_gaps");
     TCase *tc = tcase_create("gaps");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, apiserver_fixture_close);
     tcase_add_test(tc, trace_sees_every_committed_write);
     tcase_add_test(tc, method_not_allowed_on_subresources);
     tcase_add_test(tc, watch_from_future_version_is_504);

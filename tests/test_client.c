@@ -9,46 +9,12 @@
 
 #include <string.h>
 
-#include "support/testutil.h"
+#include "support/apiserver_fixture.h"
 
-#define T0 ((rc_time)1700000000 * RC_SEC)
 #define CM(name, extra) "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" name \
     "\",\"namespace\":\"default\"}" extra "}"
 
-static rc_clock *clk;
-static rc_apiserver *srv;
-static rc_client *cl;
-
-static void setup(void)
-{
-    clk = rc_clock_virtual_new(T0);
-    rc_apiserver_options o = {.clock = clk, .seed = 3};
-    srv = rc_apiserver_new(&o, NULL);
-    ck_assert_ptr_nonnull(srv);
-    cl = rc_apiserver_client(srv, NULL);
-}
-
-static void teardown(void)
-{
-    rc_client_unref(cl);
-    rc_apiserver_free(srv);
-    rc_clock_free(clk);
-}
-
-static rc_object *obj(const char *json)
-{
-    rc_object *o = rc_object_from_json(json, strlen(json), NULL);
-    ck_assert_ptr_nonnull(o);
-    return o;
-}
-
-static void create(rc_client *c, const char *json)
-{
-    rc_object *in = obj(json);
-    rc_error err = {0};
-    ck_assert_msg(rc_client_create(c, NULL, NULL, in, NULL, NULL, &err) == 0, "%s", err.message);
-    rc_object_unref(in);
-}
+static void setup(void) { apiserver_fixture_open(3); }
 
 START_TEST(resolve_every_name_form)
 {
@@ -142,7 +108,7 @@ START_TEST(refcount_and_closed_server)
     rc_client *extra = rc_client_ref(cl);
     ck_assert_ptr_eq(extra, cl);
     rc_client_unref(extra); /* cl still usable */
-    create(cl, CM("a", ""));
+    rc_object_unref(create(CM("a", "")));
     rc_client *late = rc_apiserver_client(srv, NULL);
     rc_apiserver_free(srv);
     srv = NULL;
@@ -198,9 +164,10 @@ START_TEST(can_i_answers_per_identity)
     rc_error err = {0};
     ck_assert_int_eq(rc_client_can_i(cl, "delete", "pods", "default", NULL, &allowed, &err), 0);
     ck_assert(allowed); /* unauthenticated in-process client: allow-all */
-    create(cl, "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\",\"metadata\":{\"name\":"
-               "\"v\",\"namespace\":\"default\"},\"subjects\":[{\"kind\":\"User\",\"name\":\"ann\"}],\"roleRef\":"
-               "{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"view\"}}");
+    rc_object_unref(create("{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\",\"metadata\":"
+                           "{\"name\":\"v\",\"namespace\":\"default\"},\"subjects\":[{\"kind\":\"User\",\"name\":"
+                           "\"ann\"}],\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\","
+                           "\"name\":\"view\"}}"));
     rc_user ann = {.name = "ann", .groups = {"system:authenticated"}}; /* system:basic-user may ask */
     rc_client *c = rc_apiserver_client(srv, &ann);
     ck_assert_int_eq(rc_client_can_i(c, "list", "pods", "default", NULL, &allowed, &err), 0);
@@ -225,7 +192,7 @@ static int next_event(rc_watch *w, rc_watch_event *ev)
 
 START_TEST(list_watch_lists_then_watches_and_expires)
 {
-    create(cl, CM("one", ""));
+    rc_object_unref(create(CM("one", "")));
     rc_list_watch lw = {0};
     rc_error err = {0};
     ck_assert_int_eq(rc_client_list_watch(cl, "cm", "default", &lw, &err), 0);
@@ -245,7 +212,7 @@ START_TEST(list_watch_lists_then_watches_and_expires)
     rc_list_options wo = {.resource_version = rv};
     rc_watch *w = NULL;
     ck_assert_int_eq(lw.ops->watch(lw.ctx, &wo, &w, &err), 0);
-    create(cl, CM("two", ""));
+    rc_object_unref(create(CM("two", "")));
     rc_watch_event ev = {0};
     ck_assert_int_eq(next_event(w, &ev), 0);
     ck_assert_int_eq(ev.type, RC_WATCH_ADDED);
@@ -289,7 +256,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("client");
     TCase *tc = tcase_create("dispatch");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, apiserver_fixture_close);
     tcase_add_test(tc, resolve_every_name_form);
     tcase_add_test(tc, resolve_errors_name_the_resource);
     tcase_add_test(tc, null_and_empty_arguments);

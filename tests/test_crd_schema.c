@@ -8,19 +8,8 @@
 #include <string.h>
 
 #include "apiserver/hooks.h"
+#include "support/sq_json.h"
 #include "support/testutil.h"
-
-static cJSON *json(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    cJSON *j = cJSON_Parse(s);
-    free(s);
-    ck_assert_msg(j != NULL, "bad test JSON: %s", text);
-    return j;
-}
 
 /* The Network CRD of the concept notes, with a schema exercising every keyword. */
 static const char crd_text[] =

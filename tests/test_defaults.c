@@ -7,21 +7,10 @@
 #include <string.h>
 
 #include "apiserver/hooks.h"
+#include "support/sq_json.h"
 #include "support/testutil.h"
 
 static rc_registry *registry;
-
-static cJSON *json(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    cJSON *j = cJSON_Parse(s);
-    free(s);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
 
 /* Defaults text as the server would and returns the object. */
 static cJSON *defaulted(const char *text)

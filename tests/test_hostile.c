@@ -122,8 +122,8 @@ static const file_case file_cases[] = {
     {"tests/data/hostile/invalid-utf8.json", "configmaps", 400, "UTF-8"},
     {"tests/data/hostile/deep-nesting.json", "configmaps", 0, "nesting"},
     /* wrong types, huge names, bad selectors, misplaced fields */
-    {"tests/data/hostile/wrong-type-replicas.yaml", "deployments.apps", 422, "spec.replicas"},
-    {"tests/data/hostile/wrong-type-containers.yaml", "pods", 422, "spec.containers"},
+    {"tests/data/hostile/wrong-type-replicas.yaml", "deployments.apps", 400, "spec.replicas"},
+    {"tests/data/hostile/wrong-type-containers.yaml", "pods", 400, "spec.containers"},
     {"tests/data/hostile/wrong-type-metadata.json", "configmaps", 0, "metadata"},
     {"tests/data/hostile/huge-name.yaml", "configmaps", 422, "metadata.name"},
     {"tests/data/hostile/huge-label-value.yaml", "configmaps", 422, "metadata.labels"},

@@ -8,22 +8,10 @@
 
 #include "apiserver/hooks.h"
 #include "apiserver/schema.h"
+#include "support/sq_json.h"
 #include "support/testutil.h"
 
 static rc_registry *registry;
-
-/* Parses JSON written with single quotes. */
-static cJSON *json(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    cJSON *j = cJSON_Parse(s);
-    free(s);
-    ck_assert_msg(j != NULL, "bad test JSON: %s", text);
-    return j;
-}
 
 static const rc_resource_info *info_of(const cJSON *obj)
 {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - installs the Debian packages the build and tests need when they are missing (as root), or
 # prints the exact apt-get line to run. Called by `make deps`, `make test` and `make demo`.
-PKGS="gcc make pkg-config libyaml-dev libcjson-dev check libsubunit-dev libcurl4-openssl-dev libmicrohttpd-dev python3"
+PKGS="gcc make pkg-config libyaml-dev libcjson-dev check libsubunit-dev libcurl4-openssl-dev libmicrohttpd-dev python3 tzdata"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -53,6 +53,26 @@ static int finish(inproc *ip, rci_req *req, int rc)
     return rc;
 }
 
+/* Copies the write options the verbs honour (dry run, strict field validation, field manager) into req. */
+static void set_write_options(rci_req *req, const rc_write_options *opts)
+{
+    req->dry_run = opts && opts->dry_run;
+    req->strict_fields = opts && opts->field_validation == RC_FIELD_VALIDATION_STRICT;
+    req->field_manager = opts ? opts->field_manager : NULL;
+}
+
+/* The JSON tree a create or update sends (the caller deletes it) when begin() passed (*rc is 0); NULL with
+ * *rc and err set when memory runs out, NULL untouched when *rc already failed. */
+static cJSON *write_body(const rc_object *obj, int *rc, rc_error *err)
+{
+    if (*rc)
+        return NULL;
+    cJSON *tree = rc_object_to_cjson(obj);
+    if (!tree)
+        *rc = rc_error_set(err, RC_ENOMEM, "out of memory");
+    return tree;
+}
+
 static int ip_get(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, const char *sub,
                   rc_object **out, rc_error *err)
 {
@@ -92,12 +112,8 @@ static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
         ns = rc_object_namespace(obj);
     rci_req req = {0};
     int rc = begin(ctx, &req, "create", ri, ns, sub[0] ? rc_object_name(obj) : NULL, sub, err);
-    cJSON *tree = rc == 0 ? rc_object_to_cjson(obj) : NULL;
-    if (rc == 0 && !tree)
-        rc = rc_error_set(err, RC_ENOMEM, "out of memory");
-    req.dry_run = opts && opts->dry_run;
-    req.strict_fields = opts && opts->field_validation == RC_FIELD_VALIDATION_STRICT;
-    req.field_manager = opts ? opts->field_manager : NULL;
+    cJSON *tree = write_body(obj, &rc, err);
+    set_write_options(&req, opts);
     if (rc == 0 && !strcmp(sub, "binding"))
         rc = rci_create_binding(&req, tree, out, err);
     else if (rc == 0 && sub[0])
@@ -120,12 +136,8 @@ static int ip_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
         ns = rc_object_namespace(obj);
     rci_req req = {0};
     int rc = begin(ctx, &req, "update", ri, ns, rc_object_name(obj), sub, err);
-    cJSON *tree = rc == 0 ? rc_object_to_cjson(obj) : NULL;
-    if (rc == 0 && !tree)
-        rc = rc_error_set(err, RC_ENOMEM, "out of memory");
-    req.dry_run = opts && opts->dry_run;
-    req.strict_fields = opts && opts->field_validation == RC_FIELD_VALIDATION_STRICT;
-    req.field_manager = opts ? opts->field_manager : NULL;
+    cJSON *tree = write_body(obj, &rc, err);
+    set_write_options(&req, opts);
     if (rc == 0 && !strcmp(sub, "scale"))
         rc = rci_update_scale(&req, tree, out, err);
     else if (rc == 0 && sub[0] && strcmp(sub, "status"))
@@ -141,9 +153,7 @@ static int ip_patch(void *ctx, const rc_resource_info *ri, const char *ns, const
 {
     rci_req req = {0};
     int rc = begin(ctx, &req, "patch", ri, ns, name, opts ? opts->subresource : NULL, err);
-    req.dry_run = opts && opts->dry_run;
-    req.strict_fields = opts && opts->field_validation == RC_FIELD_VALIDATION_STRICT;
-    req.field_manager = opts ? opts->field_manager : NULL;
+    set_write_options(&req, opts);
     if (rc == 0)
         rc = rci_patch(&req, type, data, len, opts && opts->force, out, err);
     return finish(ctx, &req, rc);

@@ -2,6 +2,7 @@
  * images, ports, env, resources, volume mounts, probes), volumes, restart/DNS policies, tolerations,
  * and which fields of a running Pod an update may change. */
 #include "apiserver/validate.h"
+#include "util/map.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,21 @@ static void validate_probe(rci_vctx *v, const char *child, const cJSON *probe)
     rci_vctx_pop(v, mark);
 }
 
-static void validate_volume_mounts(rci_vctx *v, const cJSON *mounts, const cJSON *volumes)
+/* True when name was seen before in `names`; otherwise records it (names are borrowed from the tree).
+ * Hash sets keep uniqueness checks linear: a pod with 100k containers must not take minutes. */
+static bool seen_before(rci_map *names, const char *name)
 {
+    if (rci_map_get(names, name))
+        return true;
+    rci_map_put(names, name, (void *)name, NULL);
+    return false;
+}
+
+/* volume_names: the pod's volume names (built once per pod spec). */
+static void validate_volume_mounts(rci_vctx *v, const cJSON *mounts, const rci_map *volume_names)
+{
+    rci_map paths;
+    rci_map_init(&paths);
     size_t mark = rci_vctx_push(v, "volumeMounts"), i = 0;
     for (const cJSON *m = mounts ? mounts->child : NULL; m; m = m->next, i++) {
         size_t mi = rci_vctx_push_index(v, i);
@@ -137,27 +151,21 @@ static void validate_volume_mounts(rci_vctx *v, const cJSON *mounts, const cJSON
         if (!name || !*name) {
             rci_v_required(v, "name", NULL);
         } else {
-            bool found = false;
-            for (const cJSON *vol = volumes ? volumes->child : NULL; vol && !found; vol = vol->next)
-                found = rci_str(vol, "name") && !strcmp(rci_str(vol, "name"), name);
-            if (!found)
+            if (!rci_map_get(volume_names, name))
                 rci_v_not_found(v, "name", cJSON_GetObjectItemCaseSensitive(m, "name"));
         }
         if (!path || !*path) {
             rci_v_required(v, "mountPath", NULL);
-        } else {
-            for (const cJSON *o = mounts->child; o != m; o = o->next)
-                if (rci_str(o, "mountPath") && !strcmp(rci_str(o, "mountPath"), path)) {
-                    rci_v_invalid_str(v, "mountPath", path, "must be unique");
-                    break;
-                }
+        } else if (seen_before(&paths, path)) {
+            rci_v_invalid_str(v, "mountPath", path, "must be unique");
         }
         rci_vctx_pop(v, mi);
     }
     rci_vctx_pop(v, mark);
+    rci_map_free(&paths);
 }
 
-static void validate_container(rci_vctx *v, const cJSON *c, const cJSON *volumes)
+static void validate_container(rci_vctx *v, const cJSON *c, const rci_map *volume_names)
 {
     static const char *const pull[] = {"Always", "IfNotPresent", "Never", NULL};
     static const char *const msg_policy[] = {"File", "FallbackToLogsOnError", NULL};
@@ -182,36 +190,39 @@ static void validate_container(rci_vctx *v, const cJSON *c, const cJSON *volumes
         validate_requests_within_limits(v, res);
         rci_vctx_pop(v, m);
     }
-    validate_volume_mounts(v, rci_arr(c, "volumeMounts"), volumes);
+    validate_volume_mounts(v, rci_arr(c, "volumeMounts"), volume_names);
     validate_probe(v, "livenessProbe", rci_obj(c, "livenessProbe"));
     validate_probe(v, "readinessProbe", rci_obj(c, "readinessProbe"));
     validate_probe(v, "startupProbe", rci_obj(c, "startupProbe"));
 }
 
 /* Containers of one list; names must be unique across init and regular containers. */
-static void validate_containers(rci_vctx *v, const cJSON *spec, const char *key, const cJSON *volumes)
+static void validate_containers(rci_vctx *v, const cJSON *spec, const char *key, const rci_map *volume_names)
 {
     const cJSON *list = rci_arr(spec, key);
     const cJSON *init = rci_arr(spec, "initContainers");
+    rci_map seen;
+    rci_map_init(&seen);
+    for (const cJSON *o = init && list != init ? init->child : NULL; o; o = o->next)
+        if (rci_str(o, "name"))
+            seen_before(&seen, rci_str(o, "name"));
     size_t mark = rci_vctx_push(v, key), i = 0;
     for (const cJSON *c = list ? list->child : NULL; c; c = c->next, i++) {
         size_t m = rci_vctx_push_index(v, i);
-        validate_container(v, c, volumes);
+        validate_container(v, c, volume_names);
         const char *name = rci_str(c, "name");
-        bool dup = false;
-        for (const cJSON *o = list->child; name && o != c && !dup; o = o->next)
-            dup = rci_str(o, "name") && !strcmp(rci_str(o, "name"), name);
-        for (const cJSON *o = init ? init->child : NULL; name && list != init && o && !dup; o = o->next)
-            dup = rci_str(o, "name") && !strcmp(rci_str(o, "name"), name);
-        if (dup)
+        if (name && seen_before(&seen, name))
             rci_v_duplicate(v, "name", cJSON_GetObjectItemCaseSensitive(c, "name"));
         rci_vctx_pop(v, m);
     }
     rci_vctx_pop(v, mark);
+    rci_map_free(&seen);
 }
 
 static void validate_volumes(rci_vctx *v, const cJSON *volumes)
 {
+    rci_map seen;
+    rci_map_init(&seen);
     size_t mark = rci_vctx_push(v, "volumes"), i = 0;
     for (const cJSON *vol = volumes ? volumes->child : NULL; vol; vol = vol->next, i++) {
         size_t m = rci_vctx_push_index(v, i);
@@ -220,11 +231,8 @@ static void validate_volumes(rci_vctx *v, const cJSON *volumes)
             rci_v_required(v, "name", NULL);
         } else {
             rci_v_dns_label(v, "name", name);
-            for (const cJSON *o = volumes->child; o != vol; o = o->next)
-                if (rci_str(o, "name") && !strcmp(rci_str(o, "name"), name)) {
-                    rci_v_duplicate(v, "name", cJSON_GetObjectItemCaseSensitive(vol, "name"));
-                    break;
-                }
+            if (seen_before(&seen, name))
+                rci_v_duplicate(v, "name", cJSON_GetObjectItemCaseSensitive(vol, "name"));
         }
         int sources = 0;
         for (const cJSON *f = vol->child; f; f = f->next)
@@ -236,6 +244,7 @@ static void validate_volumes(rci_vctx *v, const cJSON *volumes)
         rci_vctx_pop(v, m);
     }
     rci_vctx_pop(v, mark);
+    rci_map_free(&seen);
 }
 
 static void validate_tolerations(rci_vctx *v, const cJSON *tolerations)
@@ -282,8 +291,14 @@ void rci_validate_pod_spec(rci_vctx *v, const cJSON *spec, const char *const *re
     const cJSON *containers = rci_arr(spec, "containers");
     if (!containers || cJSON_GetArraySize(containers) == 0)
         rci_v_required(v, "containers", NULL);
-    validate_containers(v, spec, "initContainers", volumes);
-    validate_containers(v, spec, "containers", volumes);
+    rci_map volume_names;
+    rci_map_init(&volume_names);
+    for (const cJSON *vol = volumes ? volumes->child : NULL; vol; vol = vol->next)
+        if (rci_str(vol, "name"))
+            seen_before(&volume_names, rci_str(vol, "name"));
+    validate_containers(v, spec, "initContainers", &volume_names);
+    validate_containers(v, spec, "containers", &volume_names);
+    rci_map_free(&volume_names);
     const cJSON *rp = cJSON_GetObjectItemCaseSensitive(spec, "restartPolicy");
     if (!cJSON_IsString(rp) || !*rp->valuestring) {
         if (!rci_in_list("Always", restart_policies)) {

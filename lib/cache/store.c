@@ -355,6 +355,11 @@ static const rci_bucket *bucket_rdlock(rc_store *s, const char *index, const cha
     return *ix && value ? rci_bucket_get(&(*ix)->buckets, value) : NULL;
 }
 
+static int no_such_index(const char *index, rc_error *err)
+{
+    return rc_error_set(err, RC_ENOTFOUND, "index \"%s\" does not exist", index ? index : "(null)");
+}
+
 int rc_store_by_index(rc_store *s, const char *index, const char *value, rc_object_list *out, rc_error *err)
 {
     if (!s || !out)
@@ -363,7 +368,7 @@ int rc_store_by_index(rc_store *s, const char *index, const char *value, rc_obje
     const rci_bucket *b = bucket_rdlock(s, index, value, &ix);
     int rc = 0;
     if (!ix)
-        rc = rc_error_set(err, RC_ENOTFOUND, "index \"%s\" does not exist", index ? index : "(null)");
+        rc = no_such_index(index, err);
     else if (b && !rci_object_list_reserve(out, b->members.count))
         rc = RC_ENOMEM;
     else if (b) {
@@ -400,6 +405,21 @@ long rc_store_index_foreach(rc_store *s, const char *index, const char *value,
     return visited;
 }
 
+/* Ends a copy of strings out of an index (made under the index lock, now released): RC_ENOTFOUND naming
+ * the index when it does not exist, RC_ENOMEM when the block (ptrs) could not be allocated, else 0 with the
+ * block and its count handed to the caller. */
+static int hand_out_strings(bool index_exists, const char *index, char **ptrs, size_t count, char ***out,
+                            size_t *n, rc_error *err)
+{
+    if (!index_exists)
+        return no_such_index(index, err);
+    if (!ptrs)
+        return RC_ENOMEM;
+    *out = ptrs;
+    *n = count;
+    return 0;
+}
+
 int rc_store_index_keys(rc_store *s, const char *index, const char *value, char ***keys, size_t *n,
                         rc_error *err)
 {
@@ -419,13 +439,7 @@ int rc_store_index_keys(rc_store *s, const char *index, const char *value, char 
         if (b->members.slots[i])
             strblock_put(ptrs, k++, &data, rc_object_key(b->members.slots[i]));
     pthread_rwlock_unlock(&s->index_lock);
-    if (!ix)
-        return rc_error_set(err, RC_ENOTFOUND, "index \"%s\" does not exist", index ? index : "(null)");
-    if (!ptrs)
-        return RC_ENOMEM;
-    *keys = ptrs;
-    *n = count;
-    return 0;
+    return hand_out_strings(ix != NULL, index, ptrs, count, keys, n, err);
 }
 
 int rc_store_list_index_values(rc_store *s, const char *index, char ***values, size_t *n, rc_error *err)
@@ -446,13 +460,7 @@ int rc_store_list_index_values(rc_store *s, const char *index, char ***values, s
     for (size_t it = 0; ptrs && rci_map_next(&ix->buckets, &it, &e);)
         strblock_put(ptrs, k++, &data, e->key);
     pthread_rwlock_unlock(&s->index_lock);
-    if (!ix)
-        return rc_error_set(err, RC_ENOTFOUND, "index \"%s\" does not exist", index ? index : "(null)");
-    if (!ptrs)
-        return RC_ENOMEM;
-    *values = ptrs;
-    *n = count;
-    return 0;
+    return hand_out_strings(ix != NULL, index, ptrs, count, values, n, err);
 }
 
 /* Indexes every object of the tables into buckets[k] for each indexer k. */

@@ -1,5 +1,5 @@
 /* child_plan.c - building an rci_child_plan (see child_plan.h): growing arrays of actions and events,
- * the status slot and the requeue delay. */
+ * the status slot and the requeue delay, and the child drafts the actions create. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +85,26 @@ size_t rci_plan_count(const rci_child_plan *p, rci_action_kind kind, const char 
         if (p->actions[i].kind == kind && !strcmp(p->actions[i].resource, resource))
             n++;
     return n;
+}
+
+rc_object *rci_plan_draft_child(const char *api_version, const char *kind, rc_node template_meta, cJSON *spec)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *meta = rc_node_to_cjson(template_meta);
+    if (!meta)
+        meta = cJSON_CreateObject();
+    if (!root || !meta || !spec) {
+        cJSON_Delete(root);
+        cJSON_Delete(meta);
+        cJSON_Delete(spec);
+        return NULL;
+    }
+    cJSON_AddStringToObject(root, "apiVersion", api_version);
+    cJSON_AddStringToObject(root, "kind", kind);
+    cJSON_AddItemToObject(root, "metadata", meta);
+    cJSON_AddItemToObject(root, "spec", spec);
+    rc_object *child = rc_object_new_draft(root);
+    if (!child)
+        cJSON_Delete(root);
+    return child;
 }

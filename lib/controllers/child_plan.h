@@ -52,7 +52,16 @@ void rci_plan_requeue(rci_child_plan *p, rc_duration after);
 void rci_plan_set_status(rci_child_plan *p, cJSON *status);
 /* Number of actions of a kind on a resource. */
 size_t rci_plan_count(const rci_child_plan *p, rci_action_kind kind, const char *resource);
+/* A new child draft from a parent's template: apiVersion and kind as given, metadata a copy of
+ * template_meta (empty when it is absent) and spec, which is taken (also on failure). NULL when spec is
+ * NULL or memory runs out. The caller names it, sets its namespace and owner. */
+rc_object *rci_plan_draft_child(const char *api_version, const char *kind, rc_node template_meta, cJSON *spec);
 
+/* Reads the parent named by key from resource through the context. Returns true with *out set (the caller
+ * unrefs it) when it exists. Otherwise returns false with *res the reconcile result to give: done when the
+ * parent is gone (its expectations under key are forgotten), the read error's result else. */
+bool rci_plan_get_parent(rc_reconcile_ctx *ctx, const char *resource, const char *key, rc_object **out,
+                         rc_result *res);
 /* Carries the plan out, in this order: events; deletes (NotFound is fine); the status write (status
  * subresource of parent, with conflict retry); updates; creates in slow-start batches (a failed batch
  * stops the rest). Expectations under exp_key are set for the pod creates and deletes beforehand and

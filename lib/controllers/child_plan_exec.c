@@ -46,6 +46,23 @@ int rci_plan_write_status(rc_reconcile_ctx *ctx, const char *resource, const rc_
     return rc_update_status(ctx, resource, parent, replace_status, (void *)status, NULL, err);
 }
 
+bool rci_plan_get_parent(rc_reconcile_ctx *ctx, const char *resource, const char *key, rc_object **out,
+                         rc_result *res)
+{
+    rc_error err = {0};
+    int rc = rc_ctx_get_key(ctx, resource, key, out, &err);
+    if (rc == 0)
+        return true;
+    if (rc == RC_ENOTFOUND) {
+        rc_expectations_delete(rc_ctx_expectations(ctx), key);
+        rc_error_clear(&err);
+        *res = rc_result_done();
+    } else {
+        *res = rc_result_from_error(ctx, &err);
+    }
+    return false;
+}
+
 int rci_plan_execute(rc_reconcile_ctx *ctx, const char *parent_resource, const rc_object *parent,
                      rci_child_plan *p, const char *exp_key, rc_error *err)
 {

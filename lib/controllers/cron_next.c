@@ -56,8 +56,12 @@ rc_time rc_cron_next(const rc_cron_schedule *s, const rc_timezone *tz, rc_time a
     if (!s)
         return RC_TIME_NEVER;
     int64_t t = rci_floor_div(after, RC_SEC) + 1; /* the upcoming whole second */
-    if (s->every_sec > 0)
-        return (rci_floor_div(after, RC_SEC) + s->every_sec) * RC_SEC;
+    if (s->every_sec > 0) {
+        int64_t base = rci_floor_div(after, RC_SEC);
+        if (s->every_sec > INT64_MAX / RC_SEC - base) /* beyond what rc_time can hold */
+            return RC_TIME_NEVER;
+        return (base + s->every_sec) * RC_SEC;
+    }
     bool added = false;
     wall w = to_wall(tz, t);
     int64_t year_limit = w.year + 5;

@@ -101,20 +101,16 @@ static int cronjob_setup(void *self, rc_builder *b, rc_error *err)
 static rc_result cronjob_reconcile(void *selfp, rc_reconcile_ctx *ctx, const char *key)
 {
     cronjob_controller *self = selfp;
-    rc_error err = {0}, tzerr = {0};
     rc_object *cj = NULL;
-    int rc = rc_ctx_get_key(ctx, RCI_CRONJOBS, key, &cj, &err);
-    if (rc == RC_ENOTFOUND) {
-        rc_error_clear(&err);
-        return rc_result_done();
-    }
-    if (rc)
-        return rc_result_from_error(ctx, &err);
+    rc_result res;
+    if (!rci_plan_get_parent(ctx, RCI_CRONJOBS, key, &cj, &res))
+        return res;
+    rc_error err = {0}, tzerr = {0};
     rc_object_list jobs;
     rc_object_list_init(&jobs);
     rci_cronjob_plan plan = {0};
     rci_plan_init(&plan.base);
-    rc = gather_jobs(ctx, cj, &jobs, &err);
+    int rc = gather_jobs(ctx, cj, &jobs, &err);
     if (rc == 0) {
         const rc_timezone *tz = zone(self, rc_object_get_str(cj, "spec.timeZone"), &tzerr);
         rci_cronjob_input in = {cj, jobs.items, jobs.count, rc_ctx_now(ctx), tz, tz ? NULL : tzerr.message};
@@ -130,7 +126,7 @@ static rc_result cronjob_reconcile(void *selfp, rc_reconcile_ctx *ctx, const cha
         rc = create_job(ctx, cj, plan.create, status, &err);
     if (rc == 0 && status)
         rc = rci_plan_write_status(ctx, RCI_CRONJOBS, cj, status, &err);
-    rc_result res = rci_plan_result(ctx, &plan.base, rc, &err);
+    res = rci_plan_result(ctx, &plan.base, rc, &err);
     cJSON_Delete(status);
     rci_cronjob_plan_clear(&plan);
     rc_object_list_clear(&jobs);

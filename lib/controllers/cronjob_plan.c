@@ -119,26 +119,10 @@ static void reconcile_active(cj_sync *s)
 static rc_object *new_job(const cj_sync *s, rc_time scheduled)
 {
     const rc_object *cj = s->in->cronjob;
-    cJSON *root = cJSON_CreateObject();
-    cJSON *meta = rc_node_to_cjson(rc_object_at(cj, "spec.jobTemplate.metadata"));
-    cJSON *spec = rc_node_to_cjson(rc_object_at(cj, "spec.jobTemplate.spec"));
-    if (!meta)
-        meta = cJSON_CreateObject();
-    if (!root || !meta || !spec) {
-        cJSON_Delete(root);
-        cJSON_Delete(meta);
-        cJSON_Delete(spec);
+    rc_object *job = rci_plan_draft_child("batch/v1", "Job", rc_object_at(cj, "spec.jobTemplate.metadata"),
+                                          rc_node_to_cjson(rc_object_at(cj, "spec.jobTemplate.spec")));
+    if (!job)
         return NULL;
-    }
-    cJSON_AddStringToObject(root, "apiVersion", "batch/v1");
-    cJSON_AddStringToObject(root, "kind", "Job");
-    cJSON_AddItemToObject(root, "metadata", meta);
-    cJSON_AddItemToObject(root, "spec", spec);
-    rc_object *job = rc_object_new_draft(root);
-    if (!job) {
-        cJSON_Delete(root);
-        return NULL;
-    }
     char name[300], when[64];
     rci_cronjob_job_name(rc_object_name(cj), scheduled, name, sizeof name);
     rc_timezone_format(s->in->tz, scheduled, when, sizeof when);

@@ -105,16 +105,12 @@ static int sync_history(rc_reconcile_ctx *ctx, const rc_object *ds, const rc_sel
 static rc_result ds_reconcile(void *selfp, rc_reconcile_ctx *ctx, const char *key)
 {
     daemonset_controller *self = selfp;
-    rc_error err = {0};
     rc_object *ds = NULL;
-    int rc = rc_ctx_get_key(ctx, RCI_DAEMONSETS, key, &ds, &err);
-    if (rc == RC_ENOTFOUND) {
-        rc_expectations_delete(rc_ctx_expectations(ctx), key);
-        rc_error_clear(&err);
-        return rc_result_done();
-    }
-    if (rc)
-        return rc_result_from_error(ctx, &err);
+    rc_result res;
+    if (!rci_plan_get_parent(ctx, RCI_DAEMONSETS, key, &ds, &res))
+        return res;
+    rc_error err = {0};
+    int rc = 0;
     rc_selector *sel = rc_selector_from_node(rc_object_at(ds, "spec.selector"), "spec.selector", &err);
     rc_object_list pods, nodes;
     rc_object_list_init(&pods);
@@ -146,7 +142,7 @@ static rc_result ds_reconcile(void *selfp, rc_reconcile_ctx *ctx, const char *ke
                 rc = rci_plan_execute(ctx, RCI_DAEMONSETS, ds, &plan, key, &err);
         }
     }
-    rc_result res = rci_plan_result(ctx, &plan, rc, &err);
+    res = rci_plan_result(ctx, &plan, rc, &err);
     rci_plan_clear(&plan);
     rc_object_list_clear(&pods);
     rc_object_list_clear(&nodes);

@@ -72,26 +72,14 @@ static bool pin_to_node(cJSON *spec, const char *node)
 
 rc_object *rci_ds_new_pod(const rc_object *ds, const char *node, const char *hash)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *meta = rc_node_to_cjson(rc_object_at(ds, "spec.template.metadata"));
     cJSON *spec = rc_node_to_cjson(rc_object_at(ds, "spec.template.spec"));
-    if (!meta)
-        meta = cJSON_CreateObject();
-    if (!root || !meta || !spec || !add_tolerations(spec) || !pin_to_node(spec, node)) {
-        cJSON_Delete(root);
-        cJSON_Delete(meta);
+    if (spec && (!add_tolerations(spec) || !pin_to_node(spec, node))) {
         cJSON_Delete(spec);
         return NULL;
     }
-    cJSON_AddStringToObject(root, "apiVersion", "v1");
-    cJSON_AddStringToObject(root, "kind", "Pod");
-    cJSON_AddItemToObject(root, "metadata", meta);
-    cJSON_AddItemToObject(root, "spec", spec);
-    rc_object *pod = rc_object_new_draft(root);
-    if (!pod) {
-        cJSON_Delete(root);
+    rc_object *pod = rci_plan_draft_child("v1", "Pod", rc_object_at(ds, "spec.template.metadata"), spec);
+    if (!pod)
         return NULL;
-    }
     char *gen = rci_asprintf("%s-", rc_object_name(ds));
     const char *generation = rc_object_annotation(ds, RCI_DS_GENERATION_ANN);
     rc_owner_ref ref = {rc_object_api_version(ds) ? rc_object_api_version(ds) : "apps/v1", "DaemonSet",

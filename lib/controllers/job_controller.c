@@ -21,16 +21,12 @@ static int job_setup(void *self, rc_builder *b, rc_error *err)
 static rc_result job_reconcile(void *selfp, rc_reconcile_ctx *ctx, const char *key)
 {
     job_controller *self = selfp;
-    rc_error err = {0};
     rc_object *job = NULL;
-    int rc = rc_ctx_get_key(ctx, RCI_JOBS, key, &job, &err);
-    if (rc == RC_ENOTFOUND) {
-        rc_expectations_delete(rc_ctx_expectations(ctx), key);
-        rc_error_clear(&err);
-        return rc_result_done();
-    }
-    if (rc)
-        return rc_result_from_error(ctx, &err);
+    rc_result res;
+    if (!rci_plan_get_parent(ctx, RCI_JOBS, key, &job, &res))
+        return res;
+    rc_error err = {0};
+    int rc;
     bool satisfied = rc_expectations_satisfied(rc_ctx_expectations(ctx), key);
     rc_selector *sel = rc_selector_from_node(rc_object_at(job, "spec.selector"), "spec.selector", &err);
     rc_object_list pods;
@@ -47,7 +43,7 @@ static rc_result job_reconcile(void *selfp, rc_reconcile_ctx *ctx, const char *k
         else
             rc = rci_plan_execute(ctx, RCI_JOBS, job, &plan, key, &err);
     }
-    rc_result res = rci_plan_result(ctx, &plan, rc, &err);
+    res = rci_plan_result(ctx, &plan, rc, &err);
     rci_plan_clear(&plan);
     rc_object_list_clear(&pods);
     rc_selector_free(sel);

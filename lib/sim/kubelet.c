@@ -93,6 +93,16 @@ static void put_str(cJSON *o, const char *key, const char *v)
     cJSON_AddStringToObject(o, key, v);
 }
 
+/* Sets the address field (hostIP, podIP) and appends {"ip": addr} to its plural list (hostIPs, podIPs). */
+static void put_ip(cJSON *status, const char *key, const char *list_key, const char *addr)
+{
+    put_str(status, key, addr);
+    cJSON *ips = arr_member(status, list_key);
+    cJSON *ip = cJSON_CreateObject();
+    if (!cJSON_AddStringToObject(ip, "ip", addr) || !cJSON_AddItemToArray(ips, ip))
+        cJSON_Delete(ip);
+}
+
 static void put_num(cJSON *o, const char *key, double v)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(o, key);
@@ -397,20 +407,10 @@ static void admit(cJSON *status, const char *pod_ip, const char *host_ip, rc_tim
     fmt_time(now, ts);
     put_str(status, "startTime", ts);
     put_str(status, "phase", "Pending");
-    if (host_ip) {
-        put_str(status, "hostIP", host_ip);
-        cJSON *ips = arr_member(status, "hostIPs");
-        cJSON *ip = cJSON_CreateObject();
-        cJSON_AddStringToObject(ip, "ip", host_ip);
-        cJSON_AddItemToArray(ips, ip);
-    }
-    if (pod_ip) {
-        put_str(status, "podIP", pod_ip);
-        cJSON *ips = arr_member(status, "podIPs");
-        cJSON *ip = cJSON_CreateObject();
-        cJSON_AddStringToObject(ip, "ip", pod_ip);
-        cJSON_AddItemToArray(ips, ip);
-    }
+    if (host_ip)
+        put_ip(status, "hostIP", "hostIPs", host_ip);
+    if (pod_ip)
+        put_ip(status, "podIP", "podIPs", pod_ip);
     put_str(status, "qosClass", "BestEffort");
     cJSON *conds = arr_member(status, "conditions");
     rci_sim_condition_set(conds, "PodScheduled", "True", NULL, NULL, now);

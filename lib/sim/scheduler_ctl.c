@@ -1,10 +1,13 @@
 /* scheduler_ctl.c - the simulated kube-scheduler as a controller: it keeps a table of nodes (allocatable
  * and the requests of the pods bound to each, kept current from node and pod changes) and, for each
  * pending pod without spec.nodeName, filters every node, scores the survivors (least allocated; ties go
- * to the first node by name) and posts a Binding. When nothing fits it sets PodScheduled=False reason
+ * to the first node by name) and posts a Binding. A Binding that fails for any reason but the pod being
+ * gone (an injected 500/429, a conflict) drops the assumption and retries the pod with the rate limiter's
+ * back-off, as upstream's scheduling queue does. When nothing fits it sets PodScheduled=False reason
  * Unschedulable with upstream's message, and retries the pod when nodes change or bound pods go away. */
 #include "sim/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +160,15 @@ static void count(scheduler *s, const char *key, const char *node, const rci_sim
     a->req = *req;
     a->assumed = assumed;
     charge(s, node, req, 1);
+}
+
+/* Drops the assumption made for key when its Binding failed; a binding the cache already confirmed (the
+ * pod was bound meanwhile) stays counted. */
+static void forget_assumed(scheduler *s, const char *key)
+{
+    accounted *a = rci_map_get(&s->pods, key);
+    if (a && a->assumed)
+        uncount(s, key);
 }
 
 static void mark_unschedulable(scheduler *s, const char *key, bool on)
@@ -316,6 +328,9 @@ static int set_unschedulable(void *arg, rc_object *draft, rc_error *err)
     return 0;
 }
 
+/* Posts the Binding of pod to node. Done when bound or when the pod is gone; otherwise (an injected or
+ * transient failure, or a conflict when the pod changed or was bound meanwhile) the pod is retried with
+ * back-off: the retry reads it again and stops if it is bound by then. */
 static rc_result post_binding(scheduler *s, rc_reconcile_ctx *ctx, const rc_object *pod, const char *node)
 {
     cJSON *b = cJSON_CreateObject();
@@ -337,9 +352,13 @@ static rc_result post_binding(scheduler *s, rc_reconcile_ctx *ctx, const rc_obje
     rc_error err = {0};
     int rc = rc_client_create(rc_ctx_client(ctx), "pods", rc_object_namespace(pod), obj, &wo, NULL, &err);
     rc_object_unref(obj);
-    if (rc == RC_ENOTFOUND || rc == RC_ECONFLICT) { /* gone, or bound meanwhile */
+    if (rc == RC_ENOTFOUND) {
         rc_error_clear(&err);
         return rc_result_done();
+    }
+    if (rc == RC_ECONFLICT) {
+        rc_error_clear(&err);
+        return rc_result_requeue();
     }
     if (rc != 0)
         return rc_result_from_error(ctx, &err);
@@ -362,6 +381,7 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     if (rc != 0)
         return rc_result_from_error(ctx, &err);
     rc_result res = rc_result_done();
+    if (getenv("SCHED_DEBUG")) fprintf(stderr, "SCHED t=%lld %s wants=%d\n", (long long)(rc_ctx_now(ctx)/1000000000%100000), key, wants_scheduling(s,pod));
     if (!wants_scheduling(s, pod))
         goto out;
     rci_sim_pod_req req;
@@ -387,12 +407,14 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     }
     if (chosen) {
         res = post_binding(s, ctx, pod, chosen);
-        if (res.kind == RC_RESULT_ERROR) {
+        if (getenv("SCHED_DEBUG")) fprintf(stderr, "SCHED bind %s -> %s kind=%d\n", key, chosen, res.kind);
+        if (res.kind != RC_RESULT_DONE) {
             pthread_mutex_lock(&s->lock);
-            uncount(s, key);
+            forget_assumed(s, key);
             pthread_mutex_unlock(&s->lock);
         }
     } else if (msg) {
+        if (getenv("SCHED_DEBUG")) fprintf(stderr, "SCHED unsched %s %s\n", key, msg);
         pthread_mutex_lock(&s->lock);
         mark_unschedulable(s, key, true);
         pthread_mutex_unlock(&s->lock);
