@@ -168,6 +168,8 @@ fuzz:
 	$(MAKE) BUILD=build/fuzz CC=clang SAN=fuzz CFLAGS="-O1 -g" lib fuzz-build
 	sh tools/fuzz.sh build/fuzz $(FUZZ_SECONDS)
 
+include mk/soak.mk
+
 man-lint:
 	sh tools/man-lint.sh $(BUILD)
 	sh tools/man-examples.sh $(BUILD)

@@ -300,23 +300,31 @@ static Suite *determinism_suite(void)
     return s;
 }
 
-/* As a child (CHILD_ENV set): writes the seed-5 trace to that file and exits. */
-static int child_main(const char *path)
+/* The child's only test: writes the seed-5 trace to the file named by CHILD_ENV. */
+START_TEST(child_writes_trace)
 {
     size_t n;
     char *trace = run_scenario(5, &n);
-    FILE *f = fopen(path, "w");
-    int ok = f && fwrite(trace, 1, n, f) == n;
-    if (f && fclose(f) != 0)
-        ok = 0;
+    FILE *f = fopen(getenv(CHILD_ENV), "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(trace, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
     free(trace);
-    return ok ? 0 : 1;
+}
+END_TEST
+
+static Suite *child_suite(void)
+{
+    Suite *s = suite_create("determinism-child");
+    TCase *tc = tcase_create("child");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, child_writes_trace);
+    suite_add_tcase(s, tc);
+    return s;
 }
 
 int main(void)
 {
-    const char *child = getenv(CHILD_ENV);
-    if (child)
-        return child_main(child);
-    return rc_test_run_suite(determinism_suite());
+    rc_log_set_level(RC_LOG_OFF);
+    return rc_test_run_suite(getenv(CHILD_ENV) ? child_suite() : determinism_suite());
 }
