@@ -1,8 +1,10 @@
 /* test_gc.c - the garbage collector on the deterministic driver: deleting the nginx Deployment removes its
  * ReplicaSets and pods (Background), keeps them ownerless (Orphan), or removes them before the Deployment
- * itself (Foreground); dependents of a custom resource are collected too. */
+ * itself (Foreground); dependents of a custom resource are collected too; orphaning the fluentd DaemonSet
+ * on the simulated cluster keeps every pod, whatever order the caches see the writes in. */
 #include <reconcile.h>
 #include <reconcile/controllers.h>
+#include <reconcile/sim.h>
 #include <reconcile/testenv.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,6 +164,69 @@ START_TEST(bad_gc_options_are_rejected)
 }
 END_TEST
 
+#ifndef DS_ORPHAN_SEEDS
+#define DS_ORPHAN_SEEDS 24
+#endif
+
+/* Every fluentd pod is kept, ownerless; the DaemonSet is gone. */
+static void assert_ds_orphaned(rc_testenv *env, uint64_t seed)
+{
+    ck_assert_msg(rc_testenv_count(env, "daemonsets.apps", "kube-system", NULL, NULL) == 0, "seed %llu: ds left",
+                  (unsigned long long)seed);
+    rc_object_list l;
+    rc_object_list_init(&l);
+    ck_assert_int_eq(rc_client_list(rc_testenv_client(env), "pods", "kube-system", NULL, &l, NULL), 0);
+    ck_assert_msg(l.count == 3, "seed %llu: %zu fluentd pods kept", (unsigned long long)seed, l.count);
+    for (size_t i = 0; i < l.count; i++) {
+        ck_assert_msg(rc_object_owner_count(l.items[i]) == 0, "seed %llu: %s still owned", (unsigned long long)seed,
+                      rc_object_name(l.items[i]));
+        ck_assert_ptr_null(rc_object_deletion_timestamp(l.items[i]));
+    }
+    rc_object_list_clear(&l);
+}
+
+/* The fluentd DaemonSet on three simulated nodes with every controller, deleted with Orphan propagation
+ * (with a conflict rate on writes while the collector works when `conflicts`). */
+static void orphan_daemonset(uint64_t seed, double conflicts)
+{
+    rc_error err = {0};
+    rc_testenv *env = NULL;
+    ck_assert_int_eq(rc_testenv_new(&(rc_testenv_options){.seed = seed, .no_rbac = true}, &env, &err), 0);
+    rc_sim *sim = NULL;
+    ck_assert_int_eq(rc_sim_new(rc_testenv_manager(env), NULL, &sim, &err), 0);
+    ck_assert_int_eq(rc_sim_add_nodes(sim, "node", 3, 0, &err), 0);
+    ck_assert_int_eq(rc_controllers_add_all(rc_testenv_manager(env), NULL, &err), 0);
+    ck_assert_msg(rc_testenv_load_file(env, "examples/manifests/fluentd-daemonset.yaml", &err) == 0, "%s",
+                  err.message);
+    ck_assert_int_eq(rc_testenv_advance(env, RC_MINUTE), 0);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 3);
+    rc_apiserver_fault_conflict_rate(rc_testenv_apiserver(env), conflicts);
+    rc_delete_options o = RC_DELETE_OPTIONS_INIT;
+    o.propagation = RC_PROPAGATION_ORPHAN;
+    ck_assert_int_eq(rc_client_delete(rc_testenv_client(env), "daemonsets.apps", "kube-system",
+                                      "fluentd-elasticsearch", &o, NULL, &err),
+                     0);
+    ck_assert_int_eq(rc_testenv_advance(env, 2 * RC_MINUTE), 0);
+    rc_apiserver_fault_clear(rc_testenv_apiserver(env));
+    ck_assert_int_eq(rc_testenv_advance(env, RC_MINUTE), 0);
+    assert_ds_orphaned(env, seed);
+    rc_testenv_free(env);
+}
+
+START_TEST(orphaned_daemonset_keeps_every_pod)
+{
+    for (uint64_t seed = 1; seed <= DS_ORPHAN_SEEDS; seed++)
+        orphan_daemonset(seed, 0);
+}
+END_TEST
+
+START_TEST(orphaned_daemonset_keeps_every_pod_despite_conflicts)
+{
+    for (uint64_t seed = 1; seed <= DS_ORPHAN_SEEDS; seed++)
+        orphan_daemonset(seed, 0.3);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("gc");
@@ -172,6 +237,8 @@ static Suite *suite(void)
     tcase_add_test(tc, foreground_removes_dependents_first);
     tcase_add_test(tc, custom_resource_dependents_are_collected);
     tcase_add_test(tc, bad_gc_options_are_rejected);
+    tcase_add_test(tc, orphaned_daemonset_keeps_every_pod);
+    tcase_add_test(tc, orphaned_daemonset_keeps_every_pod_despite_conflicts);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -421,6 +421,104 @@ START_TEST(on_failure_restarts_count_toward_the_limit)
 }
 END_TEST
 
+static rci_child_plan plan_now(world *w)
+{
+    rci_child_plan p;
+    rci_plan_init(&p);
+    rci_job_input in = {w->job, w->pods, w->npods, w->now, w->satisfied, 0};
+    ck_assert_int_eq(rci_job_plan(&in, &p), 0);
+    return p;
+}
+
+/* A running pod deleted with a grace period, as `kubectl delete pod` does: bound to a node, still
+ * Running, deletionTimestamp at the end of the grace period. */
+static void delete_gracefully(world *w, size_t i, int grace_seconds)
+{
+    rc_object *d = rc_object_copy(w->pods[i]);
+    rc_object_set_str(d, "spec.nodeName", "node-1");
+    stamp(d, "metadata.deletionTimestamp", w->now + grace_seconds * RC_SEC);
+    replace_pod(w, i, d);
+}
+
+/* A pod deleted while running may still exit 0 within its grace period: it is neither counted as failed
+ * nor replaced until it ends, so no more pods succeed than completions. */
+START_TEST(deleted_pod_that_succeeds_is_counted_once)
+{
+    world w;
+    world_init(&w, "\"parallelism\":1,\"completions\":1");
+    run(&w, 3);
+    ck_assert_int_eq(w.ncreated, 1);
+    delete_gracefully(&w, 0, 30);
+    sync(&w);
+    ck_assert_int_eq(w.ncreated, 1);
+    ck_assert_int_eq(rc_object_get_int(w.job, "status.failed", 0), 0);
+    ck_assert_int_eq(rc_object_get_int(w.job, "status.terminating", 0), 1);
+    rci_child_plan p = plan_now(&w);
+    ck_assert_int_eq(p.requeue, 30 * RC_SEC); /* looked at again when the grace period ends */
+    rci_plan_clear(&p);
+    rc_object *d = rc_object_copy(w.pods[0]);
+    terminate(d, w.now, 0);
+    replace_pod(&w, 0, d);
+    sync(&w);
+    ck_assert_int_eq(w.ncreated, 1);
+    ck_assert_int_eq(rc_object_get_int(w.job, "status.succeeded", 0), 1);
+    ck_assert_int_eq(rc_object_get_int(w.job, "status.failed", 0), 0);
+    ck_assert_str_eq(condition(&w, "Complete", "status"), "True");
+    world_free(&w);
+}
+END_TEST
+
+/* A deleted pod that never finishes counts as failed once its grace period is over, and is replaced. */
+START_TEST(deleted_pod_past_its_grace_period_is_failed_and_replaced)
+{
+    world w;
+    world_init(&w, "\"parallelism\":1,\"completions\":1,\"backoffLimit\":3");
+    w.run_seconds = 1000;
+    run(&w, 3);
+    delete_gracefully(&w, 0, 5);
+    sync(&w);
+    ck_assert_int_eq(w.ncreated, 1);
+    w.now += 5 * RC_SEC;
+    sync(&w);
+    ck_assert_int_eq(rc_object_get_int(w.job, "status.failed", 0), 1);
+    w.now += 10 * RC_SEC; /* the pod-failure back-off */
+    sync(&w);
+    ck_assert_int_eq(w.ncreated, 2);
+    world_free(&w);
+}
+END_TEST
+
+/* A finished pod recorded as uncounted failed by a sync whose finalizer removal then failed keeps that
+ * outcome when it later reports Succeeded: it is counted once, not in both lists. */
+START_TEST(uncounted_pod_is_never_counted_twice)
+{
+    world w;
+    world_init(&w, "\"parallelism\":1,\"completions\":2,\"backoffLimit\":5");
+    run(&w, 3);
+    const char *uid = rc_object_uid(w.pods[0]);
+    char status[512];
+    snprintf(status, sizeof status, "{\"startTime\":\"2024-01-01T00:00:00Z\",\"active\":1,"
+             "\"uncountedTerminatedPods\":{\"failed\":[\"%s\"]}}", uid);
+    rc_object *j = rc_object_copy(w.job);
+    rc_object_set_json(j, "status", cJSON_Parse(status));
+    rc_object_unref(w.job);
+    w.job = rc_object_freeze(j);
+    rc_object *d = rc_object_copy(w.pods[0]);
+    terminate(d, w.now, 0);
+    replace_pod(&w, 0, d);
+    rci_child_plan p = plan_now(&w);
+    ck_assert_ptr_nonnull(p.status);
+    rc_node unc = rc_node_from_cjson(cJSON_GetObjectItemCaseSensitive(p.status, "uncountedTerminatedPods"));
+    ck_assert_uint_eq(rc_node_len(rc_node_get(unc, "succeeded")), 0);
+    ck_assert_uint_eq(rc_node_len(rc_node_get(unc, "failed")), 1);
+    rci_plan_clear(&p);
+    sync(&w);
+    ck_assert_int_eq(rc_object_get_int(w.job, "status.succeeded", 0) + rc_object_get_int(w.job, "status.failed", 0),
+                     1);
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(unsatisfied_expectations_block_creates_not_status)
 {
     world w;
@@ -527,6 +625,9 @@ static Suite *job_suite(void)
     tcase_add_test(tc, suspend_and_resume);
     tcase_add_test(tc, on_failure_restarts_count_toward_the_limit);
     tcase_add_test(tc, unsatisfied_expectations_block_creates_not_status);
+    tcase_add_test(tc, deleted_pod_that_succeeds_is_counted_once);
+    tcase_add_test(tc, deleted_pod_past_its_grace_period_is_failed_and_replaced);
+    tcase_add_test(tc, uncounted_pod_is_never_counted_twice);
     tcase_add_test(tc, finished_job_only_releases_finalizers);
     tcase_add_test(tc, ttl_after_finished);
     tcase_add_test(tc, pi_end_to_end_on_the_simulated_cluster);

@@ -126,6 +126,28 @@ START_TEST(pods_are_scheduled_and_run)
 }
 END_TEST
 
+/* A Binding that fails (a conflict, then a 500) is not the end of the pod: the scheduler forgets its
+ * assumption and retries with back-off until the pod is bound and running. */
+START_TEST(failed_binding_is_retried_with_back_off)
+{
+    env e;
+    env_init(&e, 1, 2, NULL);
+    rc_fault_rule conflict = {.verb = "create", .resource = "pods/binding", .nth = 1, .times = 1,
+                              .code = RC_ECONFLICT};
+    rc_fault_rule internal = {.verb = "create", .resource = "pods/binding", .nth = 2, .times = 1,
+                              .code = RC_EINTERNAL};
+    ck_assert_int_eq(rc_apiserver_fault_fail(e.srv, &conflict, NULL), 0);
+    ck_assert_int_eq(rc_apiserver_fault_fail(e.srv, &internal, NULL), 0);
+    create(&e, "pods", POD("a", "", ""));
+    run_to(&e, 30);
+    rc_object *a = get(&e, "pods", "default", "a");
+    ck_assert_str_ne(field(a, "spec.nodeName"), "(none)");
+    ck_assert_str_eq(field(a, "status.phase"), "Running");
+    rc_object_unref(a);
+    env_free(&e);
+}
+END_TEST
+
 START_TEST(unschedulable_pod_is_retried_when_a_node_fits)
 {
     env e;
@@ -698,6 +720,7 @@ static Suite *suite(void)
     tcase_add_test(tc, events_can_be_turned_off);
     tcase_add_test(tc, readiness_fails_after_a_while);
     tcase_add_test(tc, endpoints_follow_a_label_change);
+    tcase_add_test(tc, failed_binding_is_retried_with_back_off);
     suite_add_tcase(s, tc);
     return s;
 }

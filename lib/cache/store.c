@@ -372,14 +372,13 @@ int rc_store_by_index(rc_store *s, const char *index, const char *value, rc_obje
     else if (b && !rci_object_list_reserve(out, b->members.count))
         rc = RC_ENOMEM;
     else if (b) {
-        void *const *slots = b->members.slots;
-        size_t cap = b->members.cap;
-        for (size_t i = 0; i < cap; i++) {
-            /* Touching the objects (their reference counts) dominates: fetch a few slots ahead. */
-            if (i + 8 < cap && slots[i + 8])
-                __builtin_prefetch(slots[i + 8], 1);
-            if (slots[i])
-                out->items[out->count++] = rc_object_ref(slots[i]);
+        void *const *items = b->members.items;
+        size_t n = b->members.count;
+        for (size_t i = 0; i < n; i++) {
+            /* Touching the objects (their reference counts) dominates: fetch a few members ahead. */
+            if (i + 8 < n)
+                __builtin_prefetch(items[i + 8], 1);
+            out->items[out->count++] = rc_object_ref(items[i]);
         }
     }
     pthread_rwlock_unlock(&s->index_lock);
@@ -394,12 +393,10 @@ long rc_store_index_foreach(rc_store *s, const char *index, const char *value,
     rci_indexer *ix;
     const rci_bucket *b = bucket_rdlock(s, index, value, &ix);
     long visited = ix ? 0 : RC_ENOTFOUND;
-    for (size_t i = 0; b && i < b->members.cap; i++) {
-        if (b->members.slots[i]) {
-            visited++;
-            if (!fn(ctx, b->members.slots[i]))
-                break;
-        }
+    for (size_t i = 0; b && i < b->members.count; i++) {
+        visited++;
+        if (!fn(ctx, b->members.items[i]))
+            break;
     }
     pthread_rwlock_unlock(&s->index_lock);
     return visited;
@@ -428,16 +425,14 @@ int rc_store_index_keys(rc_store *s, const char *index, const char *value, char 
     rci_indexer *ix;
     const rci_bucket *b = bucket_rdlock(s, index, value, &ix);
     size_t count = 0, bytes = 0;
-    for (size_t i = 0; b && i < b->members.cap; i++)
-        if (b->members.slots[i]) {
-            count++;
-            bytes += strlen(rc_object_key(b->members.slots[i])) + 1;
-        }
+    for (size_t i = 0; b && i < b->members.count; i++) {
+        count++;
+        bytes += strlen(rc_object_key(b->members.items[i])) + 1;
+    }
     char *data;
     char **ptrs = ix ? strblock_new(count, bytes, &data) : NULL;
-    for (size_t i = 0, k = 0; ptrs && b && i < b->members.cap; i++)
-        if (b->members.slots[i])
-            strblock_put(ptrs, k++, &data, rc_object_key(b->members.slots[i]));
+    for (size_t i = 0; ptrs && b && i < b->members.count; i++)
+        strblock_put(ptrs, i, &data, rc_object_key(b->members.items[i]));
     pthread_rwlock_unlock(&s->index_lock);
     return hand_out_strings(ix != NULL, index, ptrs, count, keys, n, err);
 }
@@ -609,7 +604,7 @@ size_t rc_store_overhead_bytes(rc_store *s)
         const rci_map_entry *e;
         for (size_t it = 0; rci_map_next(m, &it, &e);) {
             const rci_bucket *b = e->value;
-            bytes += sizeof *b + strlen(b->value) + 1 + b->members.cap * sizeof(void *);
+            bytes += sizeof *b + strlen(b->value) + 1 + rci_ptrset_bytes(&b->members);
         }
     }
     pthread_rwlock_unlock(&s->index_lock);

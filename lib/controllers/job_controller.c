@@ -3,9 +3,7 @@
 #include <reconcile/controllers.h>
 #include <reconcile/expectations.h>
 #include <reconcile/selector.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "controllers/job.h"
 
@@ -42,16 +40,8 @@ static rc_result job_reconcile(void *selfp, rc_reconcile_ctx *ctx, const char *k
         rc = rci_job_plan(&in, &plan);
         if (rc)
             rc_error_set(&err, rc, "job %s: out of memory while planning", key);
-        else {
-            if (getenv("JOB_DEBUG") && strstr(key, "pi")) {
-                char *st = plan.status ? cJSON_PrintUnformatted(plan.status) : NULL;
-                fprintf(stderr, "JOB t=%lld rv=%s sat=%d pods=%zu c=%zu u=%zu d=%zu status=%s\n", (long long)(rc_ctx_now(ctx)/1000000000%1000), rc_object_resource_version(job), satisfied, pods.count,
-                    rci_plan_count(&plan, RCI_ACTION_CREATE, "pods"), rci_plan_count(&plan, RCI_ACTION_UPDATE, "pods"), rci_plan_count(&plan, RCI_ACTION_DELETE, "pods"), st ? st : "-");
-                free(st);
-            }
+        else
             rc = rci_plan_execute(ctx, RCI_JOBS, job, &plan, key, &err);
-            if (getenv("JOB_DEBUG") && strstr(key, "pi")) fprintf(stderr, "JOB   rc=%d %s\n", rc, err.message ? err.message : "");
-        }
     }
     res = rci_plan_result(ctx, &plan, rc, &err);
     rci_plan_clear(&plan);

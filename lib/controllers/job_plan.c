@@ -1,7 +1,10 @@
 /* job_plan.c - one sync of the Job controller as a pure function (spec section 5.2): counts pods that
  * finished through the finalizer/uncountedTerminatedPods protocol, applies the failure checks
  * (backoffLimit, OnFailure restarts, activeDeadlineSeconds), suspend/resume, manageJob (parallelism,
- * completions, Indexed completion mode, pod-failure back-off) and completion, and plans the status. */
+ * completions, Indexed completion mode, pod-failure back-off) and completion, and plans the status.
+ * A pod being deleted within its grace period may still exit 0 (its kubelet stops it and reports the
+ * phase), so it is neither counted nor replaced until it ends or its grace period is over: replacing it
+ * at once would let more pods succeed than completions. */
 #include <reconcile/events.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@ typedef struct job_sync {
     rc_object **active;     /* borrowed pods */
     size_t nactive;
     int64_t terminating, ready;
+    int64_t stopping;       /* being deleted within their grace period: they may still succeed */
     int64_t succeeded, failed; /* totals: counted + uncounted */
     bool *completed;        /* Indexed: completed indexes [0, completions) */
     int64_t ncompleted;
@@ -74,7 +78,26 @@ static void plan_remove_finalizer(job_sync *s, const rc_object *pod)
     rci_plan_add(s->plan, RCI_ACTION_UPDATE, "pods", copy, RC_PROPAGATION_DEFAULT);
 }
 
-/* The finished/failed classification of a pod still holding the tracking finalizer (spec 5.2 step 3). */
+/* When a deleted, still running pod is due to be stopped; 0 when it is not being deleted. A pod never
+ * bound to a node has no kubelet to stop it: it is due at once. */
+static rc_time stop_deadline(const rc_object *pod)
+{
+    if (!rc_object_deletion_timestamp(pod))
+        return 0;
+    const char *node = rc_object_get_str(pod, "spec.nodeName");
+    rc_time t = rci_object_time(pod, "metadata.deletionTimestamp");
+    return node && node[0] && t ? t : 1;
+}
+
+/* A deleted pod that has not reached a terminal phase and whose grace period is still running. */
+static bool stopping(const job_sync *s, const rc_object *pod)
+{
+    const char *phase = rc_object_get_str(pod, "status.phase");
+    return !str_eq(phase, "Succeeded") && !str_eq(phase, "Failed") && stop_deadline(pod) > s->in->now;
+}
+
+/* The finished/failed classification of a pod still holding the tracking finalizer (spec 5.2 step 3):
+ * a deleted pod counts as failed once its grace period is over without it finishing. */
 static int finished_kind(const job_sync *s, const rc_object *pod)
 {
     const char *phase = rc_object_get_str(pod, "status.phase");
@@ -82,7 +105,7 @@ static int finished_kind(const job_sync *s, const rc_object *pod)
         return 1;
     if (str_eq(phase, "Failed"))
         return -1;
-    if (rc_object_deletion_timestamp(pod) && !s->replace_on_failed_only)
+    if (rc_object_deletion_timestamp(pod) && !s->replace_on_failed_only && !stopping(s, pod))
         return -1;
     return 0;
 }
@@ -130,9 +153,10 @@ static void track_finished(job_sync *s)
         int kind = finished_kind(s, pod);
         if (kind == 0)
             continue;
-        cJSON *list = lists[kind > 0 ? 0 : 1];
-        if (!uid_in(list, rc_object_uid(pod)))
-            cJSON_AddItemToArray(list, cJSON_CreateString(rc_object_uid(pod)));
+        const char *uid = rc_object_uid(pod);
+        /* recorded by an earlier sync whose finalizer removal failed: it keeps that outcome, counted once */
+        if (!uid_in(lists[0], uid) && !uid_in(lists[1], uid))
+            cJSON_AddItemToArray(lists[kind > 0 ? 0 : 1], cJSON_CreateString(uid));
         plan_remove_finalizer(s, pod);
     }
     s->succeeded = status_int(s->status, "succeeded") + cJSON_GetArraySize(lists[0]);
@@ -148,6 +172,10 @@ static void classify_pods(job_sync *s)
         if (rci_pod_is_active(pod)) {
             s->active[s->nactive++] = pod;
             s->ready += rci_pod_is_ready(pod);
+        } else if (stopping(s, pod)) {
+            s->stopping++;
+            s->terminating++;
+            rci_plan_requeue(s->plan, stop_deadline(pod) - s->in->now);
         } else if (rc_object_deletion_timestamp(pod) && finished_kind(s, pod) <= 0 &&
                    !str_eq(rc_object_get_str(pod, "status.phase"), "Failed")) {
             s->terminating++;
@@ -298,7 +326,7 @@ static void manage_job(job_sync *s)
         want = s->completions - s->succeeded;
         want = want < 0 ? 0 : want < s->parallelism ? want : s->parallelism;
     }
-    int64_t occupied = (int64_t)nactive + (s->replace_on_failed_only ? s->terminating : 0);
+    int64_t occupied = (int64_t)nactive + (s->replace_on_failed_only ? s->terminating : s->stopping);
     if (occupied > want) {
         int64_t n = occupied - want;
         delete_ranked(s, pods, nactive, (size_t)(n < RCI_JOB_MAX_PER_SYNC ? n : RCI_JOB_MAX_PER_SYNC));

@@ -7,7 +7,6 @@
  * Unschedulable with upstream's message, and retries the pod when nodes change or bound pods go away. */
 #include "sim/internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -381,7 +380,6 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     if (rc != 0)
         return rc_result_from_error(ctx, &err);
     rc_result res = rc_result_done();
-    if (getenv("SCHED_DEBUG")) fprintf(stderr, "SCHED t=%lld %s wants=%d\n", (long long)(rc_ctx_now(ctx)/1000000000%100000), key, wants_scheduling(s,pod));
     if (!wants_scheduling(s, pod))
         goto out;
     rci_sim_pod_req req;
@@ -407,14 +405,12 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     }
     if (chosen) {
         res = post_binding(s, ctx, pod, chosen);
-        if (getenv("SCHED_DEBUG")) fprintf(stderr, "SCHED bind %s -> %s kind=%d\n", key, chosen, res.kind);
         if (res.kind != RC_RESULT_DONE) {
             pthread_mutex_lock(&s->lock);
             forget_assumed(s, key);
             pthread_mutex_unlock(&s->lock);
         }
     } else if (msg) {
-        if (getenv("SCHED_DEBUG")) fprintf(stderr, "SCHED unsched %s %s\n", key, msg);
         pthread_mutex_lock(&s->lock);
         mark_unschedulable(s, key, true);
         pthread_mutex_unlock(&s->lock);
