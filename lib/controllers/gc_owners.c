@@ -1,7 +1,8 @@
 /* gc_owners.c - the garbage collector's decisions (upstream attemptToDeleteItem, classifyReferences,
  * processDeletingDependentsItem, orphanDependents; spec sections 7.2 and 7.3). An owner the cache does
  * not show is confirmed with a live read before a dependent is touched, and every delete carries the
- * dependent's uid as a precondition, so a stale cache never deletes the wrong object. */
+ * dependent's uid and resourceVersion as preconditions, so a stale cache never deletes the wrong object
+ * nor one whose ownerReferences changed meanwhile (an orphaned pod whose watch lags its owner's). */
 #include "controllers/gc.h"
 
 #include <stdlib.h>
@@ -71,9 +72,12 @@ static int delete_with(rci_gc *gc, const rc_object *obj, rc_propagation policy, 
     rc_delete_options opts = RC_DELETE_OPTIONS_INIT;
     opts.propagation = policy;
     opts.precondition_uid = rc_object_uid(obj);
+    opts.precondition_resource_version = rc_object_resource_version(obj);
     int rc = rc_client_delete(gc->client, r->id, rc_object_namespace(obj), rc_object_name(obj), &opts, NULL, err);
     if (rc == RC_ENOTFOUND || rc == RC_ECONFLICT) {
-        rc_error_clear(err); /* gone already, or replaced by a new object with the same name */
+        /* gone already, replaced by a new object with the same name, or changed since the cache saw it
+         * (its ownerReferences may be gone): that change's event brings the object back to the queue */
+        rc_error_clear(err);
         rc = 0;
     }
     return rc;
