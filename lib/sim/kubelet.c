@@ -18,6 +18,7 @@
 #define BACKOFF_START (10 * RC_SEC)
 #define BACKOFF_MAX (300 * RC_SEC)
 #define KILLED_EXIT_CODE 137
+#define TERMINATED_EXIT_CODE 143 /* stopped by SIGTERM (128 + 15), as a real container reports */
 
 rc_duration rci_sim_kubelet_backoff(int64_t restarts)
 {
@@ -442,7 +443,7 @@ static void shut_down(const rc_object *pod, const script *s, cJSON *status, rc_t
             failed |= code != 0;
             continue;
         }
-        code = killed ? KILLED_EXIT_CODE : 0;
+        code = killed ? KILLED_EXIT_CODE : TERMINATED_EXIT_CODE;
         failed |= code != 0;
         const char *name = get_str(cs, "name");
         add_event(plan, RC_EVENT_NORMAL, "Killing", "Stopping container %s", name ? name : "");
