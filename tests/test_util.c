@@ -25,6 +25,10 @@ START_TEST(error_codes_map_to_status)
     ck_assert_int_eq(rc_error_from_http(410, "Gone"), RC_EGONE);
     ck_assert_int_eq(rc_error_from_http(422, NULL), RC_EINVAL);
     ck_assert_int_eq(rc_error_set(NULL, RC_EINVAL, "ignored"), RC_EINVAL);
+    rc_error src = {0};
+    rc_error_set(&src, RC_ECONFLICT, "moved nowhere");
+    rc_error_move(NULL, &src); /* releases it: no leak under ASan/valgrind */
+    ck_assert_ptr_null(src.message);
 }
 END_TEST
 

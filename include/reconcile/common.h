@@ -76,7 +76,7 @@ RC_API int rc_error_add_cause(rc_error *err, const char *field, const char *reas
     RC_PRINTF(4, 5);
 /* Frees what err holds and zeroes it. */
 RC_API void rc_error_clear(rc_error *err);
-/* Moves src into dst (dst cleared first); src is left zeroed. */
+/* Moves src into dst (dst cleared first); src is left zeroed. A NULL dst releases src. */
 RC_API void rc_error_move(rc_error *dst, rc_error *src);
 /* Static strings for a code: "Invalid", "NotFound", ...; a message for humans; its HTTP status. */
 RC_API const char *rc_error_reason(int code);

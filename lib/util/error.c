@@ -93,9 +93,15 @@ void rc_error_clear(rc_error *err)
 
 void rc_error_move(rc_error *dst, rc_error *src)
 {
-    if (!dst || dst == src) return;
+    if (dst == src)
+        return;
+    if (!dst) { /* nowhere to move it: release it */
+        rc_error_clear(src);
+        return;
+    }
     rc_error_clear(dst);
-    if (!src) return;
+    if (!src)
+        return;
     *dst = *src;
     memset(src, 0, sizeof *src);
 }
