@@ -614,6 +614,68 @@ START_TEST(fluentd_end_to_end_on_the_simulated_cluster)
 }
 END_TEST
 
+/* The soak's failing seeds in small: a node goes NotReady (not-ready NoSchedule+NoExecute taints), its
+ * daemon pod is deleted, and the write bringing the node back fails with a 500. No pod may come while
+ * the node is NotReady; once the write is retried and the taints go, the node change must enqueue the
+ * DaemonSet and the pod come back. */
+static void delete_pod_on(rc_testenv *env, const char *node)
+{
+    char fs[64];
+    snprintf(fs, sizeof fs, "spec.nodeName=%s", node);
+    rc_list_options lo = {.label_selector = "name=fluentd-elasticsearch", .field_selector = fs};
+    rc_object_list l;
+    rc_object_list_init(&l);
+    ck_assert_int_eq(rc_client_list(rc_testenv_client(env), "pods", "kube-system", &lo, &l, NULL), 0);
+    ck_assert_uint_eq(l.count, 1);
+    ck_assert_int_eq(rc_client_delete(rc_testenv_client(env), "pods", "kube-system", rc_object_name(l.items[0]),
+                                      NULL, NULL, NULL), 0);
+    rc_object_list_clear(&l);
+}
+
+START_TEST(pod_returns_when_a_not_ready_node_comes_back_after_a_failed_write)
+{
+    rc_error err = {0};
+    rc_testenv *env = NULL;
+    rc_testenv_options o = {.seed = 4, .no_rbac = true};
+    ck_assert_int_eq(rc_testenv_new(&o, &env, &err), 0);
+    rc_sim *sim = NULL;
+    ck_assert_int_eq(rc_sim_new(rc_testenv_manager(env), NULL, &sim, &err), 0);
+    const rc_controller_ops *ops = NULL;
+    void *self = NULL;
+    ck_assert_int_eq(rc_daemonset_controller_new(NULL, &ops, &self, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller(env, ops, self, NULL, &err), 0);
+    ck_assert_int_eq(rc_sim_add_nodes(sim, "worker", 3, 0, &err), 0);
+    char manifest[4096];
+    snprintf(manifest, sizeof manifest, fluentd, "", "", "fluentd:v2");
+    ck_assert_int_eq(rc_testenv_load_yaml(env, manifest, &err), 0);
+    ck_assert_int_eq(rc_testenv_advance(env, 30 * RC_SEC), 0);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 3);
+
+    ck_assert_int_eq(rc_sim_set_node_ready(sim, "worker-2", false, &err), 0);
+    ck_assert_int_eq(rc_testenv_advance(env, 30 * RC_SEC), 0);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 3);
+    delete_pod_on(env, "worker-2");
+    ck_assert_int_eq(rc_testenv_advance(env, 60 * RC_SEC), 0);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 2);
+    ck_assert(rc_testenv_field_equals(env, "daemonsets.apps", "kube-system", "fluentd-elasticsearch",
+                                      "status.desiredNumberScheduled", "2", &err));
+
+    rc_fault_rule down = {"update", "nodes/status", NULL, "worker-2", 1, 1, RC_EINTERNAL};
+    ck_assert_int_eq(rc_apiserver_fault_fail(rc_testenv_apiserver(env), &down, &err), 0);
+    ck_assert_int_eq(rc_sim_set_node_ready(sim, "worker-2", true, &err), RC_EINTERNAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_testenv_advance(env, 60 * RC_SEC), 0);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 2);
+
+    ck_assert_int_eq(rc_sim_set_node_ready(sim, "worker-2", true, &err), 0);
+    ck_assert_int_eq(rc_testenv_advance(env, 30 * RC_SEC), 0);
+    ck_assert_int_eq(rc_testenv_count(env, "pods", "kube-system", "name=fluentd-elasticsearch", &err), 3);
+    ck_assert(rc_testenv_field_equals(env, "daemonsets.apps", "kube-system", "fluentd-elasticsearch",
+                                      "status.numberReady", "3", &err));
+    rc_testenv_free(env);
+}
+END_TEST
+
 static Suite *daemonset_suite(void)
 {
     Suite *s = suite_create("daemonset");
@@ -629,6 +691,7 @@ static Suite *daemonset_suite(void)
     tcase_add_test(tc, eligibility_rules);
     tcase_add_test(tc, revisions_are_named_by_hash_and_pruned);
     tcase_add_test(tc, fluentd_end_to_end_on_the_simulated_cluster);
+    tcase_add_test(tc, pod_returns_when_a_not_ready_node_comes_back_after_a_failed_write);
     suite_add_tcase(s, tc);
     return s;
 }

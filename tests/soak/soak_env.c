@@ -286,16 +286,24 @@ static void node_down(soak_env *env)
     }
 }
 
+/* One NotReady node back to Ready, through the faulty API server; true when done (also when the node was
+ * removed meanwhile). */
+static bool node_back(soak_env *env, const char *name)
+{
+    int rc = rc_sim_set_node_ready(env->sim, name, true, NULL);
+    return rc == 0 || rc == RC_ENOTFOUND;
+}
+
+/* Brings the nodes that are due (all of them with all) back to Ready; a node whose write fails stays on
+ * the list and is tried again on the next call. */
 static void nodes_back(soak_env *env, bool all)
 {
     rc_time now = rc_clock_now(env->clock);
     for (size_t i = 0; i < env->ndown;) {
-        if (all || env->down[i].back <= now) {
-            rc_sim_set_node_ready(env->sim, env->down[i].name, true, NULL);
+        if ((all || env->down[i].back <= now) && node_back(env, env->down[i].name))
             env->down[i] = env->down[--env->ndown];
-        } else {
+        else
             i++;
-        }
     }
 }
 
@@ -369,6 +377,8 @@ void soak_settle(soak_env *env, rc_duration bound)
 {
     rc_apiserver_fault_clear(env->srv);
     nodes_back(env, true);
+    for (size_t i = 0; i < env->ndown; i++)
+        soak_fail(env, "cannot bring node %s back to Ready", env->down[i].name);
     if (env->mgr)
         run_to(env, rc_clock_now(env->clock) + bound);
 }
