@@ -180,34 +180,35 @@ static int cc_list(void *ctx, const rc_resource_info *ri, const char *ns, const 
     return account(cc, "list", ri, "", ns, rc);
 }
 
-static int cc_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
-                     const rc_write_options *opts, rc_object **out, rc_error *err)
+typedef int (*object_write_fn)(rc_client *c, const char *resource, const char *ns, rc_object *obj,
+                               const rc_write_options *opts, rc_object **out, rc_error *err);
+
+/* create and update: write through the inner client, remember the result for read-your-own-writes. */
+static int cc_write(const char *verb, object_write_fn write, void *ctx, const rc_resource_info *ri, const char *ns,
+                    rc_object *obj, const rc_write_options *opts, rc_object **out, rc_error *err)
 {
     rci_cclient *cc = ctx;
     char id[160];
     rci_resource_id(ri, id, sizeof id);
     const char *sub = opts ? opts->subresource : NULL;
     rc_object *got = NULL;
-    int rc = rc_client_create(cc->inner, id, ns, obj, opts, &got, err);
+    int rc = write(cc->inner, id, ns, obj, opts, &got, err);
     if (!rc && !(opts && opts->dry_run))
         remember(cc, ri, sub, got, false);
     give(got, out);
-    return account(cc, "create", ri, sub, ns && ns[0] ? ns : rc_object_namespace(obj), rc);
+    return account(cc, verb, ri, sub, ns && ns[0] ? ns : rc_object_namespace(obj), rc);
+}
+
+static int cc_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                     const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    return cc_write("create", rc_client_create, ctx, ri, ns, obj, opts, out, err);
 }
 
 static int cc_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
                      const rc_write_options *opts, rc_object **out, rc_error *err)
 {
-    rci_cclient *cc = ctx;
-    char id[160];
-    rci_resource_id(ri, id, sizeof id);
-    const char *sub = opts ? opts->subresource : NULL;
-    rc_object *got = NULL;
-    int rc = rc_client_update(cc->inner, id, ns, obj, opts, &got, err);
-    if (!rc && !(opts && opts->dry_run))
-        remember(cc, ri, sub, got, false);
-    give(got, out);
-    return account(cc, "update", ri, sub, ns && ns[0] ? ns : rc_object_namespace(obj), rc);
+    return cc_write("update", rc_client_update, ctx, ri, ns, obj, opts, out, err);
 }
 
 static int cc_patch(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, rc_patch_type type,
