@@ -1,7 +1,8 @@
 /* test_manager.c - the manager end to end on the deterministic driver (through rc_testenv): a toy
  * controller that gives every ConfigMap one owned Secret; owner-reference mapping, expectations lowered by
  * informer events, read-your-own-writes, result handling and metrics, determinism of the action trace,
- * and bad registrations. */
+ * bad registrations, and controllers registered through rc_controller_into_ops (result written through
+ * a pointer). */
 #include <reconcile/controller.h>
 #include <reconcile/expectations.h>
 #include <reconcile/manager.h>
@@ -260,6 +261,75 @@ START_TEST(bad_registrations_are_refused_whole)
 }
 END_TEST
 
+/* The toy through rc_controller_into_ops: its result written through the pointer; fail_first reconciles
+ * fail by returning the error code instead. */
+static int toy_reconcile_into(void *self, rc_reconcile_ctx *ctx, const char *key, rc_result *out)
+{
+    toy *t = self;
+    if (t->fail_first > 0) {
+        t->reconciles++;
+        t->fail_first--;
+        return RC_EUNAVAILABLE;
+    }
+    *out = toy_reconcile(self, ctx, key);
+    return 0;
+}
+
+static const rc_controller_into_ops toy_into_ops = {"toy-into", toy_setup, toy_reconcile_into, toy_destroy};
+
+START_TEST(into_controllers_write_their_result_through_a_pointer)
+{
+    rc_testenv *env = NULL;
+    rc_error err = {0};
+    ck_assert_int_eq(rc_testenv_new(NULL, &env, &err), 0);
+    ck_assert_msg(rc_testenv_load_yaml(env, fixtures, &err) == 0, "%s", err.message);
+    toy t = {0};
+    t.fail_first = 2;
+    t.requeues_left = 1;
+    ck_assert_msg(rc_manager_add_controller_into(rc_testenv_manager(env), &toy_into_ops, &t, NULL, &err) == 0,
+                  "%s", err.message);
+    ck_assert_int_eq(rc_testenv_run_until_stable(env, RC_MINUTE), 0);
+    ck_assert_int_eq(t.creates, 2);
+    char *text = NULL;
+    ck_assert_int_eq(rc_manager_metrics_text(rc_testenv_manager(env), &text, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(text, "controller_runtime_reconcile_total{controller=\"toy-into\",result=\"error\"} 2"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "controller_runtime_reconcile_total{controller=\"toy-into\",result=\"requeue_after\"} 1"));
+    free(text);
+    rc_testenv_free(env);
+    ck_assert_int_eq(t.destroyed, 1);
+}
+END_TEST
+
+START_TEST(bad_into_registrations_are_refused_and_destroyed)
+{
+    rc_testenv *env = NULL;
+    rc_error err = {0};
+    ck_assert_int_eq(rc_testenv_new(NULL, &env, &err), 0);
+    toy t = {0}, other = {0};
+    ck_assert_int_eq(rc_testenv_add_controller_into(env, &toy_into_ops, &t, NULL, &err), 0);
+    ck_assert_int_eq(rc_testenv_add_controller_into(env, &toy_into_ops, &other, NULL, &err), RC_EEXISTS);
+    ck_assert_int_eq(other.destroyed, 1);
+    rc_error_clear(&err);
+    static const rc_controller_into_ops no_reconcile = {"noreconcile", toy_setup, NULL, toy_destroy};
+    ck_assert_int_eq(rc_manager_add_controller_into(rc_testenv_manager(env), &no_reconcile, &other, NULL, &err),
+                     RC_EINVAL);
+    ck_assert_int_eq(other.destroyed, 2);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_manager_add_controller_into(rc_testenv_manager(env), NULL, &other, NULL, &err), RC_EINVAL);
+    rc_error_clear(&err);
+    ck_assert_int_eq(rc_testenv_add_controller_as_into(env, "", "sa", &toy_into_ops, &other, NULL, &err), RC_EINVAL);
+    ck_assert_int_eq(other.destroyed, 3);
+    rc_error_clear(&err);
+    static const rc_controller_into_ops as_sa = {"as-sa", toy_setup, toy_reconcile_into, toy_destroy};
+    ck_assert_msg(rc_testenv_add_controller_as_into(env, "default", "copier", &as_sa, &other, NULL, &err) == 0, "%s",
+                  err.message);
+    rc_testenv_free(env);
+    ck_assert_int_eq(t.destroyed, 1);
+    ck_assert_int_eq(other.destroyed, 4);
+}
+END_TEST
+
 static Suite *manager_suite(void)
 {
     Suite *s = suite_create("manager");
@@ -270,6 +340,8 @@ static Suite *manager_suite(void)
     tcase_add_test(tc, same_seed_same_trace);
     tcase_add_test(tc, errors_are_requeued_rate_limited_and_counted);
     tcase_add_test(tc, bad_registrations_are_refused_whole);
+    tcase_add_test(tc, into_controllers_write_their_result_through_a_pointer);
+    tcase_add_test(tc, bad_into_registrations_are_refused_and_destroyed);
     suite_add_tcase(s, tc);
     return s;
 }

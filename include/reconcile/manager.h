@@ -86,6 +86,22 @@ RC_API void rc_manager_free(rc_manager *m);
  * started), or setup's error. */
 RC_API int rc_manager_add_controller(rc_manager *m, const rc_controller_ops *ops, void *self,
                                      const rc_controller_options *opts, rc_error *err);
+/* A controller whose reconcile writes its result through `out` instead of returning it by value (for
+ * callers that cannot return a structure from a callback, e.g. language bindings). Same members and
+ * lifetime rules as rc_controller_ops otherwise. */
+typedef struct rc_controller_into_ops {
+    const char *name;
+    int (*setup)(void *self, rc_builder *b, rc_error *err);
+    /* *out starts as rc_result_done(); return 0 with *out set, or a negative RC_E* code (a reconcile error
+     * with that code, as rc_result_error without a message). */
+    int (*reconcile_into)(void *self, rc_reconcile_ctx *ctx, const char *key, rc_result *out);
+    void (*destroy)(void *self);
+} rc_controller_into_ops;
+
+/* rc_manager_add_controller for rc_controller_into_ops: same behaviour, errors and ownership (ops and self
+ * kept; ops->destroy(self) at rc_manager_free or at once when this fails, also on RC_ENOMEM). */
+RC_API int rc_manager_add_controller_into(rc_manager *m, const rc_controller_into_ops *ops, void *self,
+                                          const rc_controller_options *opts, rc_error *err);
 /* Adds a runnable (ops and self kept; ops->destroy(self) at free or when this fails). */
 RC_API int rc_manager_add_runnable(rc_manager *m, const rc_runnable_ops *ops, void *self, rc_error *err);
 /* Tells the drivers a runnable may have new work (e.g. from an informer handler); any thread. */

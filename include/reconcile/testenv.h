@@ -51,6 +51,13 @@ RC_API int rc_testenv_add_controller_as(rc_testenv *env, const char *sa_namespac
                                         const rc_controller_ops *ops, void *self,
                                         const rc_controller_options *opts, rc_error *err);
 
+/* The same two for rc_controller_into_ops (see rc_manager_add_controller_into). */
+RC_API int rc_testenv_add_controller_into(rc_testenv *env, const rc_controller_into_ops *ops, void *self,
+                                          const rc_controller_options *opts, rc_error *err);
+RC_API int rc_testenv_add_controller_as_into(rc_testenv *env, const char *sa_namespace, const char *sa_name,
+                                             const rc_controller_into_ops *ops, void *self,
+                                             const rc_controller_options *opts, rc_error *err);
+
 /* Drives the manager until nothing is due within `max` of virtual time from now (rc_manager_run_until_stable).
  * Returns 0, or RC_EAGAIN on a livelock. */
 RC_API int rc_testenv_run_until_stable(rc_testenv *env, rc_duration max);

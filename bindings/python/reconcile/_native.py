@@ -7,7 +7,6 @@ soname libreconcile.so.0 through the dynamic loader (installed copy, LD_LIBRARY_
 
 import ctypes
 import os
-import platform
 
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char, c_char_p, c_double, c_int, c_int64,
                     c_size_t, c_uint, c_uint64, c_void_p)
@@ -99,16 +98,15 @@ class RcResult(Structure):
 RESULT_DONE, RESULT_REQUEUE, RESULT_REQUEUE_AFTER, RESULT_ERROR = range(4)
 
 SETUP_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(RcError))
-# rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key). ctypes cannot return a structure
-# from a callback, so the callback is declared the way the x86-64 System V (and Windows x64) ABI passes a
-# 24-byte result: a hidden pointer to the caller's result as the first argument, returned in rax.
-RECONCILE_SRET_FN = CFUNCTYPE(c_void_p, POINTER(RcResult), c_void_p, c_void_p, c_char_p)
-SRET_CALLBACKS = platform.machine().lower() in ("x86_64", "amd64")
+# int reconcile_into(void *self, rc_reconcile_ctx *ctx, const char *key, rc_result *out): ctypes cannot
+# return a structure from a callback, so Python controllers register as rc_controller_into_ops, whose
+# reconcile writes its result through a pointer.
+RECONCILE_INTO_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_char_p, POINTER(RcResult))
 MAP_FN = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p)
 
 
-class RcControllerOps(Structure):
-    _fields_ = [("name", c_char_p), ("setup", SETUP_FN), ("reconcile", RECONCILE_SRET_FN),
+class RcControllerIntoOps(Structure):
+    _fields_ = [("name", c_char_p), ("setup", SETUP_FN), ("reconcile_into", RECONCILE_INTO_FN),
                 ("destroy", c_void_p)]
 
 
@@ -184,10 +182,10 @@ _PROTOTYPES = {
     "rc_testenv_now": (c_int64, [P]),
     "rc_testenv_load_yaml": (c_int, [P, c_char_p, ERR]),
     "rc_testenv_load_file": (c_int, [P, c_char_p, ERR]),
-    "rc_testenv_add_controller": (c_int, [P, POINTER(RcControllerOps), c_void_p,
-                                          POINTER(RcControllerOptions), ERR]),
-    "rc_testenv_add_controller_as": (c_int, [P, c_char_p, c_char_p, POINTER(RcControllerOps), c_void_p,
-                                             POINTER(RcControllerOptions), ERR]),
+    "rc_testenv_add_controller_into": (c_int, [P, POINTER(RcControllerIntoOps), c_void_p,
+                                               POINTER(RcControllerOptions), ERR]),
+    "rc_testenv_add_controller_as_into": (c_int, [P, c_char_p, c_char_p, POINTER(RcControllerIntoOps),
+                                                  c_void_p, POINTER(RcControllerOptions), ERR]),
     "rc_testenv_run_until_stable": (c_int, [P, c_int64]),
     "rc_testenv_advance": (c_int, [P, c_int64]),
     "rc_testenv_rbac_report": (c_int, [P, c_char_p, POINTER(c_void_p), ERR]),

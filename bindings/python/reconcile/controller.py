@@ -1,5 +1,6 @@
-"""Controllers written in Python: a reconcile function becomes a real rc_controller_ops on the manager
-(its own workqueue with rate limiting, metrics, read-your-own-writes cache reads, RBAC usage report).
+"""Controllers written in Python: a reconcile function becomes a real controller on the manager, registered
+as rc_controller_into_ops (its own workqueue with rate limiting, metrics, read-your-own-writes cache reads,
+RBAC usage report).
 
     def reconcile(ctx):                       # ctx: Context, valid during the call
         net = ctx.get("networks", ctx.name, ctx.namespace)
@@ -16,9 +17,9 @@ import ctypes
 import traceback
 
 from . import errors
-from ._native import (MAP_FN, RECONCILE_SRET_FN, RESULT_DONE, RESULT_ERROR, RESULT_REQUEUE,
-                      RESULT_REQUEUE_AFTER, SEC, SETUP_FN, SRET_CALLBACKS, RcControllerOps, RcResult,
-                      RcWatchOptions, b, lib)
+from ._native import (MAP_FN, RECONCILE_INTO_FN, RESULT_DONE, RESULT_ERROR, RESULT_REQUEUE,
+                      RESULT_REQUEUE_AFTER, SEC, SETUP_FN, RcControllerIntoOps, RcResult, RcWatchOptions, b,
+                      lib)
 from ._objects import native, object_list, list_dicts, take_dict, to_dict
 from .client import Client
 
@@ -126,16 +127,13 @@ def _error_message(exc):
 
 
 class Controller:
-    """A Python reconcile function wired as an rc_controller_ops. Made by TestEnv.add_controller; keeps
+    """A Python reconcile function wired as an rc_controller_into_ops. Made by TestEnv.add_controller; keeps
     the ctypes callbacks alive for as long as the environment runs it. `calls` counts reconciles, `failures`
     lists (key, "Type: message", traceback text) of the latest exceptions (at most 100)."""
 
     MAX_FAILURES = 100
 
     def __init__(self, name, fn, for_, owns=(), reads=(), watches=(), predicates=(), skip_own_writes=False):
-        if not SRET_CALLBACKS:
-            raise NotImplementedError("Python controllers need an x86-64 host (ctypes cannot return the "
-                                      "rc_result structure from a callback elsewhere)")
         if not callable(fn):
             raise TypeError("reconcile must be callable")
         self.name = name
@@ -151,7 +149,8 @@ class Controller:
             bits |= PREDICATES[p]
         self._for_opts = RcWatchOptions(bits, None, None, skip_own_writes)
         self._map_callbacks = [MAP_FN(self._mapper(mapfn)) for _, mapfn in self.watches]
-        self.ops = RcControllerOps(b(name), SETUP_FN(self._setup), RECONCILE_SRET_FN(self._reconcile), None)
+        self.ops = RcControllerIntoOps(b(name), SETUP_FN(self._setup), RECONCILE_INTO_FN(self._reconcile),
+                                       None)
 
     def _record_failure(self, key, exc):
         self.failures.append((key, _error_message(exc), traceback.format_exc()))
@@ -191,7 +190,7 @@ class Controller:
             return RcResult(RESULT_REQUEUE_AFTER, int(value * SEC), 0)
         raise TypeError("reconcile returned %r; expected None, a Requeue or seconds" % (value,))
 
-    def _reconcile(self, result, _self, ctx, key):
+    def _reconcile(self, _self, ctx, key, result):
         self.calls += 1
         context = None
         try:
@@ -208,4 +207,4 @@ class Controller:
             if context is not None:
                 context._ptr = None
         result[0] = outcome
-        return ctypes.cast(result, ctypes.c_void_p).value
+        return 0

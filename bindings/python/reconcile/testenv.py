@@ -185,10 +185,11 @@ class TestEnv:
         err = errors.new_error()
         if service_account:
             ns, _, sa = service_account.partition("/")
-            rc = lib.rc_testenv_add_controller_as(self._live(), b(ns), b(sa), ctypes.byref(ctl.ops), None, None,
-                                                  ctypes.byref(err))
+            rc = lib.rc_testenv_add_controller_as_into(self._live(), b(ns), b(sa), ctypes.byref(ctl.ops), None,
+                                                       None, ctypes.byref(err))
         else:
-            rc = lib.rc_testenv_add_controller(self._live(), ctypes.byref(ctl.ops), None, None, ctypes.byref(err))
+            rc = lib.rc_testenv_add_controller_into(self._live(), ctypes.byref(ctl.ops), None, None,
+                                                    ctypes.byref(err))
         errors.check(rc, err)
         self._controllers.append(ctl)
         return ctl
