@@ -174,6 +174,8 @@ START_TEST(other_seed_other_trace)
 }
 END_TEST
 
+static const char *self_path; /* argv[0], for re-running this program as a child */
+
 /* Runs this program as a child that writes the seed-5 trace to path, with address-space randomisation
  * switched to the opposite of ours (so one side runs with ASLR and one without). */
 static void run_child(const char *path, bool toggle_aslr)
@@ -185,7 +187,7 @@ static void run_child(const char *path, bool toggle_aslr)
         if (toggle_aslr && persona != -1)
             personality((unsigned long)(persona ^ ADDR_NO_RANDOMIZE));
         setenv(CHILD_ENV, path, 1);
-        execl("/proc/self/exe", "test_determinism", (char *)NULL);
+        execl(self_path, "test_determinism", (char *)NULL);
         _exit(127);
     }
     int status = 0;
@@ -323,8 +325,10 @@ static Suite *child_suite(void)
     return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    self_path = argv[0]; /* not /proc/self/exe: under valgrind that names the tool, not this program */
     rc_log_set_level(RC_LOG_OFF);
     return rc_test_run_suite(getenv(CHILD_ENV) ? child_suite() : determinism_suite());
 }
