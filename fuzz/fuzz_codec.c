@@ -10,18 +10,21 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     rc_doc_list docs;
     rc_doc_list_init(&docs);
     if (rc_decode((const char *)data, size, "fuzz", NULL, &docs, &err) == 0) {
-        char *yaml = rc_encode_yaml_docs(&docs, NULL);
-        if (yaml) {
+        size_t len = 0;
+        char *yaml = rc_encode_yaml_docs(&docs, &len);
+        /* aliases expand on decode, so the re-encoded text of a small input can exceed the size limit:
+         * the round trip is only defined within it */
+        if (yaml && len <= RC_CODEC_MAX_BYTES) {
             rc_doc_list again;
             rc_doc_list_init(&again);
-            if (rc_decode_yaml(yaml, strlen(yaml), "re", NULL, &again, NULL) != 0 || again.count != docs.count)
+            if (rc_decode_yaml(yaml, len, "re", NULL, &again, NULL) != 0 || again.count != docs.count)
                 abort();
             for (size_t i = 0; i < docs.count; i++)
                 if (!cJSON_Compare(docs.docs[i], again.docs[i], 1))
                     abort();
             rc_doc_list_clear(&again);
-            free(yaml);
         }
+        free(yaml);
         for (size_t i = 0; i < docs.count; i++) {
             rc_object *o = rc_object_from_cjson(docs.docs[i], NULL);
             if (o) {
