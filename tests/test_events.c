@@ -1,7 +1,10 @@
 /* test_events.c - rc_recorder against the embedded API server: event fields, aggregation of repeats into
- * count and lastTimestamp, distinct events staying distinct, recreation after deletion, bad input. */
+ * count and lastTimestamp, distinct events staying distinct, recreation after deletion, bad input; and the
+ * correlation client-go applies: similar events (same reason, other messages) combined after 10, and the
+ * per-object spam filter (burst 25, one more every 5 minutes). */
 #include <reconcile/apiserver.h>
 #include <reconcile/events.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "support/testutil.h"
@@ -114,12 +117,99 @@ START_TEST(bad_events_are_refused)
 }
 END_TEST
 
+/* The Event with this reason whose message starts with message_prefix, or NULL. */
+static rc_object *find_event(rc_object_list *l, const char *reason, const char *message_prefix)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (!strcmp(rc_object_get_str(l->items[i], "reason"), reason) &&
+            !strncmp(rc_object_get_str(l->items[i], "message"), message_prefix, strlen(message_prefix)))
+            return l->items[i];
+    return NULL;
+}
+
+START_TEST(similar_events_are_combined)
+{
+    fixture f;
+    setup(&f);
+    rc_recorder *r = rc_recorder_new(f.client, f.clock, "replicaset-controller", NULL);
+    rc_error err = {0};
+    for (int i = 0; i < 12; i++) {
+        ck_assert_int_eq(
+            rc_recorder_event(r, f.pod, RC_EVENT_NORMAL, "SuccessfulCreate", &err, "Created pod: p%d", i), 0);
+        rc_clock_advance(f.clock, RC_SEC);
+    }
+    rc_object_list l;
+    /* nine on their own, then one combined Event counting the 10th, 11th and 12th */
+    ck_assert_uint_eq(list_events(&f, &l), 10);
+    ck_assert_ptr_nonnull(find_event(&l, "SuccessfulCreate", "Created pod: p8"));
+    ck_assert_ptr_null(find_event(&l, "SuccessfulCreate", "Created pod: p9"));
+    rc_object *combined = find_event(&l, "SuccessfulCreate", "(combined from similar events): Created pod: p9");
+    ck_assert_ptr_nonnull(combined);
+    ck_assert_int_eq(rc_object_get_int(combined, "count", 0), 3);
+    rc_object_list_clear(&l);
+    /* another reason is not similar */
+    ck_assert_int_eq(rc_recorder_event(r, f.pod, RC_EVENT_NORMAL, "SuccessfulDelete", &err, "Deleted pod: p0"), 0);
+    ck_assert_uint_eq(list_events(&f, &l), 11);
+    rc_object_list_clear(&l);
+    /* after 10 quiet minutes the messages count from zero again */
+    rc_clock_advance(f.clock, 11 * RC_MINUTE);
+    ck_assert_int_eq(rc_recorder_event(r, f.pod, RC_EVENT_NORMAL, "SuccessfulCreate", &err, "Created pod: q"), 0);
+    ck_assert_uint_eq(list_events(&f, &l), 12);
+    ck_assert_ptr_nonnull(find_event(&l, "SuccessfulCreate", "Created pod: q"));
+    rc_object_list_clear(&l);
+    rc_recorder_free(r);
+    teardown(&f);
+}
+END_TEST
+
+START_TEST(spam_filter_limits_events_per_object)
+{
+    fixture f;
+    setup(&f);
+    rc_recorder *r = rc_recorder_new(f.client, f.clock, "kubelet", "node-1");
+    rc_error err = {0};
+    /* 30 different reasons at once: the first 25 are written, the rest dropped (still a success) */
+    for (int i = 0; i < 30; i++) {
+        char reason[32];
+        snprintf(reason, sizeof reason, "Reason%d", i);
+        ck_assert_int_eq(rc_recorder_event(r, f.pod, RC_EVENT_NORMAL, reason, &err, "m"), 0);
+    }
+    rc_object_list l;
+    ck_assert_uint_eq(list_events(&f, &l), 25);
+    ck_assert_ptr_nonnull(find_event(&l, "Reason24", "m"));
+    ck_assert_ptr_null(find_event(&l, "Reason25", "m"));
+    rc_object_list_clear(&l);
+    /* one more token every 5 minutes */
+    rc_clock_advance(f.clock, 5 * RC_MINUTE);
+    ck_assert_int_eq(rc_recorder_event(r, f.pod, RC_EVENT_NORMAL, "Late", &err, "first"), 0);
+    ck_assert_int_eq(rc_recorder_event(r, f.pod, RC_EVENT_NORMAL, "Late", &err, "second"), 0);
+    list_events(&f, &l);
+    ck_assert_ptr_nonnull(find_event(&l, "Late", "first"));
+    ck_assert_ptr_null(find_event(&l, "Late", "second"));
+    rc_object_list_clear(&l);
+    /* another object has its own bucket */
+    const char *json = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"other\"}}";
+    rc_object *cm = rc_object_from_json(json, strlen(json), NULL), *other = NULL;
+    ck_assert_int_eq(rc_client_create(f.client, NULL, "default", cm, NULL, &other, NULL), 0);
+    ck_assert_int_eq(rc_recorder_event(r, other, RC_EVENT_NORMAL, "Late", &err, "second"), 0);
+    list_events(&f, &l);
+    ck_assert_ptr_nonnull(find_event(&l, "Late", "second"));
+    rc_object_list_clear(&l);
+    rc_object_unref(cm);
+    rc_object_unref(other);
+    rc_recorder_free(r);
+    teardown(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("events");
     TCase *tc = tcase_create("recorder");
     tcase_add_test(tc, repeats_aggregate_into_count);
     tcase_add_test(tc, bad_events_are_refused);
+    tcase_add_test(tc, similar_events_are_combined);
+    tcase_add_test(tc, spam_filter_limits_events_per_object);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

@@ -239,6 +239,30 @@ START_TEST(below_the_size_limit_is_judged_by_validation)
 }
 END_TEST
 
+/* The size is that of the JSON text: a quote or backslash counts 2 bytes, a control character 6. */
+START_TEST(escapes_count_toward_the_size_limit)
+{
+    static const char fills[] = {'"', '\\'};
+    for (size_t i = 0; i < 2; i++) {
+        char *quotes = filled(1600u * 1024u, fills[i]); /* 1.6 MiB raw, 3.2 MiB as JSON */
+        cJSON *t = configmap(i ? "backslashes" : "quotes");
+        cJSON_AddStringToObject(cJSON_GetObjectItem(t, "data"), "blob", quotes);
+        create_refused(t, 413, "data", "escaped characters");
+        free(quotes);
+    }
+    char *controls = filled(600u * 1024u, '\x01'); /* 0.6 MiB raw, 3.6 MiB as JSON */
+    cJSON *t = configmap("controls");
+    cJSON_AddStringToObject(cJSON_GetObjectItem(t, "data"), "blob", controls);
+    create_refused(t, 413, "data", "control characters");
+    free(controls);
+    char *plain = filled(1600u * 1024u, 'z'); /* the same raw size unescaped: only validation refuses it */
+    t = configmap("plain");
+    cJSON_AddStringToObject(cJSON_GetObjectItem(t, "data"), "blob", plain);
+    create_refused(t, 422, "data", "1.6 MiB of plain data");
+    free(plain);
+}
+END_TEST
+
 START_TEST(deep_nesting_is_refused)
 {
     cJSON *t = configmap("deep");
@@ -483,6 +507,7 @@ int main(void)
     tcase_add_test(tc, giant_bodies_are_413);
     tcase_add_test(tc, below_the_size_limit_is_judged_by_validation);
     tcase_add_test(tc, deep_nesting_is_refused);
+    tcase_add_test(tc, escapes_count_toward_the_size_limit);
     tcase_add_test(tc, invalid_utf8_is_refused);
     tcase_add_test(tc, duplicate_keys_are_refused);
     tcase_add_test(tc, bad_selectors_are_400);

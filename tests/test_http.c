@@ -1,5 +1,6 @@
 /* test_http.c - rc_http_server and the HTTP rc_client backend, over loopback in this process: every verb
- * through rc_http_client_new, watch streams (events, timeouts, 410), typed errors, raw requests with
+ * through rc_http_client_new, watch streams (events, timeouts, 410, fan-out to many watchers, departed
+ * clients, server stop), typed errors, raw requests with
  * libcurl (discovery, OpenAPI, Tables, Status bodies, protobuf SelfSubjectAccessReview, health, metrics),
  * token authentication, impersonation and RBAC, kubeconfig reading and writing, and a replay of the
  * requests recorded from the real kubectl (shared/fixtures/kubectl-wire/traces) comparing status codes. */
@@ -291,6 +292,90 @@ START_TEST(client_watch_streams_events)
     rc_error_clear(&err);
     rc_object_unref(d);
     rc_object_unref(other);
+    fx_stop(&f);
+}
+END_TEST
+
+/* Watch streams share one event loop: many watchers each get every event in order however the server
+ * batches them, a client that leaves an idle stream is noticed without any further event, and stopping the
+ * server ends a stream that is waiting. */
+#define FAN_WATCHERS 8
+#define FAN_EVENTS 300
+
+static bool watch_gauge_is(const fixture *f, const char *value)
+{
+    char want[96];
+    snprintf(want, sizeof want, "apiserver_longrunning_requests{verb=\"WATCH\"} %s\n", value);
+    reply r = raw(f, "GET", "/metrics", NULL, NULL, 0);
+    bool is = r.status == 200 && strstr(r.body, want) != NULL;
+    free(r.body);
+    return is;
+}
+
+START_TEST(watch_fan_out_and_departures)
+{
+    fixture f;
+    fx_start(&f, NULL, NULL);
+    rc_error err = {0};
+    rc_client *in = rc_apiserver_client(f.srv, NULL);
+    rc_object *cm = obj("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"hot\","
+                        "\"namespace\":\"default\"},\"data\":{\"n\":\"-1\"}}"), *cur = NULL;
+    ck_assert_int_eq(rc_client_create(in, "configmaps", "default", cm, NULL, &cur, &err), 0);
+    rc_list_options lo = {.resource_version = rc_object_resource_version(cur)};
+    rc_watch *w[FAN_WATCHERS];
+    for (int i = 0; i < FAN_WATCHERS; i++)
+        ck_assert_int_eq(rc_client_watch(f.c, "configmaps", "default", &lo, &w[i], &err), 0);
+    for (int e = 0; e < FAN_EVENTS; e++) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", e);
+        rc_object *edit = rc_object_copy(cur), *next = NULL;
+        ck_assert_int_eq(rc_object_set_str(edit, "data.n", n), 0);
+        ck_assert_int_eq(rc_client_update(in, "configmaps", "default", edit, NULL, &next, &err), 0);
+        rc_object_unref(edit);
+        rc_object_unref(cur);
+        cur = next;
+    }
+    for (int i = 0; i < FAN_WATCHERS; i++) {
+        for (int e = 0; e < FAN_EVENTS; e++) {
+            rc_watch_event ev = {0};
+            char n[16];
+            snprintf(n, sizeof n, "%d", e);
+            ck_assert_int_eq(next_event(w[i], &ev), 0);
+            ck_assert_int_eq(ev.type, RC_WATCH_MODIFIED);
+            ck_assert_str_eq(rc_object_get_str(ev.object, "data.n"), n);
+            rc_watch_event_clear(&ev);
+        }
+        ck_assert_int_eq(rc_watch_pending(w[i]), 0);
+    }
+    ck_assert(watch_gauge_is(&f, "8"));
+    for (int i = 0; i < FAN_WATCHERS; i++) {
+        rc_watch_stop(w[i]);
+        rc_watch_unref(w[i]);
+    }
+    rc_time deadline = rc_clock_now(rc_clock_real()) + 10 * RC_SEC;
+    while (!watch_gauge_is(&f, "0"))
+        ck_assert_msg(rc_clock_now(rc_clock_real()) < deadline, "departed watch clients were not noticed");
+
+    rc_watch *idle = NULL;
+    ck_assert_int_eq(rc_client_watch(f.c, "configmaps", "default", &lo, &idle, &err), 0);
+    rc_watch_event ev = {0};
+    for (int e = 0; e < FAN_EVENTS; e++) {
+        ck_assert_int_eq(next_event(idle, &ev), 0);
+        rc_watch_event_clear(&ev);
+    }
+    rc_http_server_stop(f.hs);
+    int end = next_event(idle, &ev);
+    if (end == 0) { /* the stream may be cut before its last chunk: the client reports it broken, then ends */
+        ck_assert_int_eq(ev.type, RC_WATCH_ERROR);
+        rc_watch_event_clear(&ev);
+        end = next_event(idle, &ev);
+    }
+    ck_assert_int_eq(end, RC_ECLOSED);
+    rc_watch_stop(idle);
+    rc_watch_unref(idle);
+    rc_object_unref(cm);
+    rc_object_unref(cur);
+    rc_client_unref(in);
     fx_stop(&f);
 }
 END_TEST
@@ -726,6 +811,7 @@ static Suite *http_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, client_crud_round_trip);
     tcase_add_test(tc, client_watch_streams_events);
+    tcase_add_test(tc, watch_fan_out_and_departures);
     tcase_add_test(tc, client_reports_transport_errors);
     tcase_add_test(tc, discovery_and_openapi);
     tcase_add_test(tc, tables_statuses_and_health);

@@ -1,6 +1,6 @@
 /* test_ratelimit.c - the built-in rate limiters: exact delay sequences on a virtual timeline for
- * exponential back-off, the token bucket, fast-slow, max-of and the default controller limiter, a
- * user-defined limiter through the vtable, and rejected arguments. */
+ * exponential back-off (and its per-key counts under churn), the token bucket, fast-slow, max-of and the
+ * default controller limiter, a user-defined limiter through the vtable, and rejected arguments. */
 #include <reconcile/workqueue.h>
 
 #include <stdio.h>
@@ -25,6 +25,35 @@ START_TEST(exponential_doubles_until_cap)
     ck_assert_int_eq(rc_rate_limiter_num_requeues(rl, "a"), 0);
     ck_assert_int_eq(rc_rate_limiter_when(rl, "a", T0), 5 * RC_MSEC);
     ck_assert_int_eq(rc_rate_limiter_when(rl, "a", T0), 10 * RC_MSEC);
+    rc_rate_limiter_free(rl);
+}
+END_TEST
+
+/* Many keys counted, half of them forgotten (the counter table grows and closes holes as it goes): every
+ * key keeps its own count, and forgotten keys count from zero again. */
+START_TEST(back_off_counts_survive_churn)
+{
+    enum { N = 5000 };
+    rc_rate_limiter *rl = NULL;
+    ck_assert_int_eq(rc_rate_limiter_exponential_new(RC_MSEC, RC_SEC, &rl, NULL), 0);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "ns/key-%d", i);
+        for (int j = 0; j <= i % 3; j++)
+            rc_rate_limiter_when(rl, key, T0);
+    }
+    for (int i = 0; i < N; i += 2) {
+        snprintf(key, sizeof key, "ns/key-%d", i);
+        rc_rate_limiter_forget(rl, key);
+        rc_rate_limiter_forget(rl, key); /* forgetting an unknown key is a no-op */
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "ns/key-%d", i);
+        ck_assert_int_eq(rc_rate_limiter_num_requeues(rl, key), i % 2 ? i % 3 + 1 : 0);
+    }
+    snprintf(key, sizeof key, "ns/key-%d", 2);
+    ck_assert_int_eq(rc_rate_limiter_when(rl, key, T0), RC_MSEC);
+    ck_assert_int_eq(rc_rate_limiter_num_requeues(rl, key), 1);
     rc_rate_limiter_free(rl);
 }
 END_TEST
@@ -180,6 +209,7 @@ int main(void)
     Suite *s = suite_create("ratelimit");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, exponential_doubles_until_cap);
+    tcase_add_test(tc, back_off_counts_survive_churn);
     tcase_add_test(tc, bucket_allows_burst_then_qps);
     tcase_add_test(tc, fast_then_slow);
     tcase_add_test(tc, max_of_takes_the_longest);

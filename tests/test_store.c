@@ -1,11 +1,13 @@
 /* test_store.c - rc_store: keyed CRUD, the namespace index and custom indexers staying consistent through
  * update, delete and replace, listers, bad input, concurrent readers during writes (run under TSan), and
  * keys and index values of every length through the cache's key hash (short, word-sized and tail cases),
- * with buckets emptied and dropped. */
+ * with buckets emptied and dropped, index bucket order against a model through random updates, moves and
+ * deletes, and lock-free gets racing the replacement (and freeing) of their objects. */
 #include <reconcile.h>
 #include <reconcile/store.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -311,6 +313,146 @@ START_TEST(keys_of_every_length_round_trip)
 }
 END_TEST
 
+/* ---- bucket member order against a model: an update keeping its value keeps its place, a new member
+ * goes last, a leaving member's place is taken by the last one ---- */
+#define MODEL_KEYS 600
+#define MODEL_NODES 4
+
+typedef struct model {
+    int node_of[MODEL_KEYS]; /* -1 = absent */
+    int order[MODEL_NODES][MODEL_KEYS];
+    int len[MODEL_NODES];
+} model;
+
+static void model_leave(model *m, int key)
+{
+    int v = m->node_of[key];
+    for (int i = 0; i < m->len[v]; i++)
+        if (m->order[v][i] == key) {
+            m->order[v][i] = m->order[v][--m->len[v]];
+            break;
+        }
+    m->node_of[key] = -1;
+}
+
+static void model_put(model *m, int key, int node)
+{
+    if (m->node_of[key] == node)
+        return;
+    if (m->node_of[key] >= 0)
+        model_leave(m, key);
+    m->order[node][m->len[node]++] = key;
+    m->node_of[key] = node;
+}
+
+static void check_model(rc_store *s, const model *m)
+{
+    for (int v = 0; v < MODEL_NODES; v++) {
+        char node[8], want[32];
+        snprintf(node, sizeof node, "n%d", v);
+        char **keys = NULL;
+        size_t n = 0;
+        ck_assert_int_eq(rc_store_index_keys(s, "node", node, &keys, &n, NULL), 0);
+        ck_assert_uint_eq(n, (size_t)m->len[v]);
+        for (size_t i = 0; i < n; i++) {
+            snprintf(want, sizeof want, "ns/k-%d", m->order[v][i]);
+            ck_assert_str_eq(keys[i], want);
+        }
+        free(keys);
+    }
+}
+
+START_TEST(bucket_order_follows_a_model)
+{
+    rc_store *s = rc_store_new();
+    ck_assert_int_eq(rc_store_add_indexer(s, "node", by_node, NULL, NULL), 0);
+    model *m = calloc(1, sizeof *m);
+    for (int k = 0; k < MODEL_KEYS; k++)
+        m->node_of[k] = -1;
+    uint64_t seed = 42;
+    for (int step = 0; step < 6000; step++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        int key = (int)((seed >> 33) % MODEL_KEYS), node = (int)((seed >> 20) % MODEL_NODES);
+        char name[32], full[48], nodename[8], rv[16];
+        snprintf(name, sizeof name, "k-%d", key);
+        if ((seed >> 60) < 3) { /* delete, about one step in five */
+            snprintf(full, sizeof full, "ns/%s", name);
+            ck_assert_int_eq(rc_store_delete_key(s, full), m->node_of[key] >= 0 ? 0 : RC_ENOTFOUND);
+            if (m->node_of[key] >= 0)
+                model_leave(m, key);
+        } else {
+            snprintf(nodename, sizeof nodename, "n%d", node);
+            snprintf(rv, sizeof rv, "%d", step);
+            add_and_drop(s, pod("ns", name, rv, nodename));
+            model_put(m, key, node);
+        }
+        if (step % 500 == 0)
+            check_model(s, m);
+    }
+    check_model(s, m);
+    int present = 0;
+    for (int k = 0; k < MODEL_KEYS; k++)
+        present += m->node_of[k] >= 0;
+    ck_assert_uint_eq(index_count(s, RC_INDEX_NAMESPACE, "ns"), (size_t)present);
+    free(m);
+    rc_store_free(s);
+}
+END_TEST
+
+/* Readers (more than the store's reader slots, so some take the read-lock path) get keys whose objects a
+ * writer keeps replacing: the store holds the only reference, so a replaced object is freed at once
+ * (ASan and TSan check that no get touches a freed object or a freed table). */
+#define CHURN_KEYS 64
+#define CHURN_READERS 20
+
+typedef struct churn {
+    rc_store *s;
+    atomic_bool stop;
+} churn;
+
+static void *churn_reader(void *arg)
+{
+    churn *c = arg;
+    char key[32];
+    for (int round = 0; round < 200 || !atomic_load(&c->stop); round++) {
+        snprintf(key, sizeof key, "ns/c-%d", round % CHURN_KEYS);
+        rc_object *o = rc_store_get(c->s, key);
+        if (o) {
+            ck_assert_str_eq(rc_object_key(o), key);
+            ck_assert_ptr_nonnull(rc_object_resource_version(o));
+            rc_object_unref(o);
+        }
+    }
+    return NULL;
+}
+
+START_TEST(gets_race_replacements)
+{
+    churn c = {.s = rc_store_new()};
+    atomic_init(&c.stop, false);
+    pthread_t t[CHURN_READERS];
+    for (int i = 0; i < CHURN_READERS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, churn_reader, &c), 0);
+    char name[32], rv[16];
+    for (int round = 0; round < 30; round++) {
+        snprintf(rv, sizeof rv, "%d", round);
+        for (int k = 0; k < CHURN_KEYS; k++) {
+            snprintf(name, sizeof name, "c-%d", k);
+            add_and_drop(c.s, pod("ns", name, rv, "n1")); /* grows the tables in the first round */
+        }
+        for (int k = round % 2; k < CHURN_KEYS; k += 2) {
+            snprintf(name, sizeof name, "ns/c-%d", k);
+            ck_assert_int_eq(rc_store_delete_key(c.s, name), 0);
+        }
+    }
+    atomic_store(&c.stop, true);
+    for (int i = 0; i < CHURN_READERS; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_uint_eq(rc_store_len(c.s), CHURN_KEYS / 2);
+    rc_store_free(c.s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("store");
@@ -322,6 +464,8 @@ int main(void)
     tcase_add_test(tc, listers_read_by_namespace_and_selector);
     tcase_add_test(tc, concurrent_readers_during_updates);
     tcase_add_test(tc, keys_of_every_length_round_trip);
+    tcase_add_test(tc, bucket_order_follows_a_model);
+    tcase_add_test(tc, gets_race_replacements);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

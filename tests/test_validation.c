@@ -153,6 +153,18 @@ static const vcase cases[] = {
      "spec: Forbidden: pod updates may not change fields other than", false},
     {POD("'containers':[{'name':'web','image':'nginx:1.26'}]"), POD_OK, 0, NULL, false},
     {POD("'containers':[" CTR "],'nodeName':'node-1'"), POD_OK, 0, NULL, false},
+    {POD("'containers':[" CTR "],'nodeName':'node-2'"), POD("'containers':[" CTR "],'nodeName':'node-1'"), RC_EINVAL,
+     "spec: Forbidden: pod updates may not change fields other than", false},
+    {POD("'containers':[" CTR "],'activeDeadlineSeconds':5,'tolerations':[{'operator':'Exists'}]"), POD_OK, 0, NULL,
+     false},
+    {POD("'initContainers':[{'name':'init','image':'b'}],'containers':[{'name':'web','image':'nginx:1.26'}]"),
+     POD("'containers':[" CTR "],'initContainers':[{'name':'init','image':'a'}]"), 0, NULL, false},
+    {POD("'containers':[{'name':'web','image':'nginx:1.26','args':['x']}]"), POD_OK, RC_EINVAL,
+     "spec: Forbidden: pod updates may not change fields other than", false},
+    {POD("'containers':[" CTR ",{'name':'side','image':'x'}]"), POD_OK, RC_EINVAL,
+     "spec: Forbidden: pod updates may not change fields other than", false},
+    {POD("'containers':[" CTR "],'restartPolicy':'Never'"), POD_OK, RC_EINVAL,
+     "spec: Forbidden: pod updates may not change fields other than", false},
     {"{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'," NS ",'uid':'b'},'spec':{'containers':[" CTR "]}}",
      "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'," NS ",'uid':'a'},'spec':{'containers':[" CTR "]}}",
      RC_EINVAL, "metadata.uid: Invalid value: \"b\": field is immutable", false},
@@ -492,6 +504,13 @@ static const ucase unknown_cases[] = {
      "'roleRef':{'kind':'Role','name':'r'}}",
      "RoleBinding in version \"v1\" cannot be handled as a RoleBinding: strict decoding error: unknown field "
      "\"subjects[0].namespce\""},
+    /* parts of known names, type names and names spanning two fields are not fields */
+    {"{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p','nam':'x','ame':'y'},'spec':{'containers':[{'name':'c',"
+     "'image':'b','Container':1,'s':2,'name:s image':3,'imagePullPolic':'x'}],'': 1}}",
+     "Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"metadata.nam\", "
+     "unknown field \"metadata.ame\", unknown field \"spec.containers[0].Container\", unknown field "
+     "\"spec.containers[0].s\", unknown field \"spec.containers[0].name:s image\", unknown field "
+     "\"spec.containers[0].imagePullPolic\", unknown field \"spec.\""},
     {STS_OK, NULL},
     {DEPLOY_OK, NULL},
     {CRD_OK, NULL},

@@ -1,12 +1,14 @@
-/* test_workqueue.c - rc_workqueue: de-duplication, exclusivity, delays on the virtual clock, rate-limited
- * requeues, priorities and aging, shut-down and drain, metrics, the lock-free add path and record reuse,
- * wake-ups of blocked getters, and many-thread exclusivity tests (with and without record reuse). */
+/* test_workqueue.c - rc_workqueue: de-duplication, exclusivity, delays on the virtual clock (many keys
+ * with ties and moves), rate-limited requeues (retries by get's pointer or a copy), priorities and aging, shut-down and drain, metrics, the lock-free add path and record reuse,
+ * the intake of plain adds (long batches keep order and priority), wake-ups of blocked getters, and
+ * many-thread tests: exclusivity (with and without record reuse) and unique keys handed out once each. */
 #include <reconcile/workqueue.h>
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support/testutil.h"
@@ -191,6 +193,86 @@ START_TEST(rate_limited_requeue_backs_off_until_forget)
 }
 END_TEST
 
+/* A retry passes the key pointer get handed out (found among the keys in flight) or a copy of the key
+ * (found by its bytes); either way the key is retried once, after done, when its delay is due. */
+START_TEST(retry_of_a_key_in_flight_by_pointer_or_copy)
+{
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_rate_limiter *rl = NULL;
+    ck_assert_int_eq(rc_rate_limiter_exponential_new(RC_MSEC, RC_SEC, &rl, NULL), 0);
+    rc_workqueue *q = NULL;
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.clock = c, .rate_limiter = rl}, &q, NULL), 0);
+    rc_workqueue_add(q, "a");
+    rc_workqueue_add(q, "b");
+    const char *ka, *kb, *k;
+    ck_assert_int_eq(rc_workqueue_try_get(q, &ka), 0);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &kb), 0);
+    char copy[] = "b";
+    ck_assert_int_eq(rc_workqueue_add_rate_limited(q, ka), 0);   /* the pointer get returned */
+    ck_assert_int_eq(rc_workqueue_add_rate_limited(q, copy), 0); /* the same key elsewhere */
+    ck_assert_int_eq(rc_workqueue_add_after(q, "a", 5 * RC_MSEC), 0); /* merges: the earlier time wins */
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + RC_MSEC);
+    rc_clock_advance(c, RC_MSEC);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN); /* both due, both still in flight */
+    ck_assert_int_eq(rc_workqueue_done(q, kb), 0);
+    ck_assert_int_eq(rc_workqueue_done(q, ka), 0);
+    expect_next(q, "b"); /* ready again in the order the dones made them ready */
+    expect_next(q, "a");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), RC_TIME_NEVER);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+/* Many delayed keys with pseudo-random due times, some moved earlier: they come out by due time, ties in
+ * the order they were (re)scheduled. */
+START_TEST(many_delays_come_out_in_order)
+{
+    enum { N = 2000 };
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    static rc_duration due[N];
+    static int order[N]; /* when each key was last (re)scheduled */
+    int scheduled = 0;
+    char key[16];
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        due[i] = (rc_duration)(x % 200 + 1) * RC_MSEC; /* many ties */
+        order[i] = scheduled++;
+        snprintf(key, sizeof key, "k%d", i);
+        ck_assert_int_eq(rc_workqueue_add_after(q, key, due[i]), 0);
+    }
+    for (int i = 0; i < N; i += 7) { /* moved earlier: rescheduled, so last among its new ties */
+        if (due[i] <= 50 * RC_MSEC)
+            continue;
+        due[i] -= 50 * RC_MSEC;
+        order[i] = scheduled++;
+        snprintf(key, sizeof key, "k%d", i);
+        ck_assert_int_eq(rc_workqueue_add_after(q, key, due[i]), 0);
+    }
+    rc_clock_advance(c, 201 * RC_MSEC);
+    ck_assert_uint_eq(rc_workqueue_len(q), N);
+    rc_duration last = 0;
+    int last_order = -1;
+    const char *k;
+    for (int n = 0; n < N; n++) {
+        ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+        int i = atoi(k + 1);
+        ck_assert(due[i] > last || (due[i] == last && order[i] > last_order));
+        last = due[i];
+        last_order = order[i];
+        ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    }
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
 START_TEST(priority_orders_and_raises)
 {
     rc_workqueue *q = new_queue(NULL, 100);
@@ -344,6 +426,26 @@ START_TEST(blocked_getter_wakes_on_add_and_on_deadline)
 }
 END_TEST
 
+/* A getter asleep until a far deadline (real clock) must be woken by a delayed add due sooner, which goes
+ * through the intake like any add. */
+START_TEST(sleeping_getter_wakes_for_an_earlier_deadline)
+{
+    rc_workqueue *q = new_queue(NULL, 0); /* real clock */
+    rc_workqueue_add_after(q, "far", RC_HOUR);
+    getter g = {.q = q};
+    pthread_t t;
+    pthread_create(&t, NULL, get_into, &g);
+    wait_for_getters(q, 1);
+    rc_time start = rc_clock_now(rc_clock_real());
+    ck_assert_int_eq(rc_workqueue_add_after(q, "soon", 2 * RC_MSEC), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(g.rc, 0);
+    ck_assert_str_eq(g.key, "soon");
+    ck_assert_int_ge(rc_clock_now(rc_clock_real()) - start, 2 * RC_MSEC);
+    rc_workqueue_free(q);
+}
+END_TEST
+
 /* Wake-ups are sent after the lock is released and counted: two blocked getters and two adds must
  * hand one key to each. */
 START_TEST(each_blocked_getter_gets_a_key)
@@ -474,6 +576,36 @@ START_TEST(repeated_adds_keep_state_and_priority)
     rc_workqueue_add(q, "c");
     rc_workqueue_shut_down(q);
     ck_assert_int_eq(rc_workqueue_add(q, "c"), RC_ECLOSED);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* Plain adds wait in the intake until the queue applies them, in batches the producer applies itself
+ * once they grow long: many keys added (each twice) with nobody getting keep first-add order, and one
+ * added at a higher priority in the middle still goes first. */
+START_TEST(long_intake_batches_keep_order_and_priority)
+{
+    enum { N = 20000 };
+    rc_workqueue *q = new_queue(NULL, 0);
+    char name[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "k%05d", i);
+        ck_assert_int_eq(rc_workqueue_add(q, name), 0);
+        if (i == N / 2)
+            ck_assert_int_eq(rc_workqueue_add_priority(q, "urgent", RC_WORKQUEUE_PRIORITY_HIGH), 0);
+        if (i > 0) {
+            snprintf(name, sizeof name, "k%05d", i - 1);
+            ck_assert_int_eq(rc_workqueue_add(q, name), 0);
+        }
+    }
+    ck_assert_uint_eq(rc_workqueue_len(q), N + 1);
+    expect_next(q, "urgent");
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "k%05d", i);
+        expect_next(q, name);
+    }
+    const char *k;
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
     rc_workqueue_free(q);
 }
 END_TEST
@@ -652,6 +784,48 @@ START_TEST(concurrent_adds_race_record_reuse)
 }
 END_TEST
 
+/* ---- one producer of unique keys, two workers (the W1 shape), records recycled all the time ---- */
+
+#define NUNIQUE 30000
+
+typedef struct unique_run {
+    rc_workqueue *q;
+    atomic_int handed[NUNIQUE];
+} unique_run;
+
+static void *unique_worker(void *arg)
+{
+    unique_run *u = arg;
+    const char *k;
+    while (rc_workqueue_get(u->q, &k) == 0) {
+        atomic_fetch_add(&u->handed[atoi(k + 1)], 1);
+        rc_workqueue_done(u->q, k);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_unique_keys_each_handed_out_once)
+{
+    static unique_run u;
+    memset(&u, 0, sizeof u);
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.idle_keys = 16}, &u.q, NULL), 0);
+    pthread_t w[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&w[i], NULL, unique_worker, &u);
+    char name[16];
+    for (int i = 0; i < NUNIQUE; i++) {
+        snprintf(name, sizeof name, "u%d", i);
+        ck_assert_int_eq(rc_workqueue_add(u.q, name), 0);
+    }
+    rc_workqueue_shut_down(u.q);
+    for (int i = 0; i < 2; i++)
+        pthread_join(w[i], NULL);
+    for (int i = 0; i < NUNIQUE; i++)
+        ck_assert_int_eq(atomic_load(&u.handed[i]), 1);
+    rc_workqueue_free(u.q);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("workqueue");
@@ -663,6 +837,8 @@ int main(void)
     tcase_add_test(tc, delays_order_by_ready_time_then_insertion);
     tcase_add_test(tc, delay_merge_rules);
     tcase_add_test(tc, rate_limited_requeue_backs_off_until_forget);
+    tcase_add_test(tc, retry_of_a_key_in_flight_by_pointer_or_copy);
+    tcase_add_test(tc, many_delays_come_out_in_order);
     tcase_add_test(tc, priority_orders_and_raises);
     tcase_add_test(tc, aging_serves_oldest_after_every_n_skips);
     tcase_add_test(tc, low_priority_is_never_starved);
@@ -675,9 +851,12 @@ int main(void)
     tcase_add_test(tc, metrics_are_recorded_and_rendered);
     tcase_add_test(tc, concurrent_exclusivity_and_no_lost_adds);
     tcase_add_test(tc, concurrent_adds_race_record_reuse);
+    tcase_add_test(tc, concurrent_unique_keys_each_handed_out_once);
+    tcase_add_test(tc, long_intake_batches_keep_order_and_priority);
     tcase_add_test(tc, repeated_adds_keep_state_and_priority);
     tcase_add_test(tc, recycled_record_is_not_mistaken_for_its_old_key);
     tcase_add_test(tc, each_blocked_getter_gets_a_key);
+    tcase_add_test(tc, sleeping_getter_wakes_for_an_earlier_deadline);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

@@ -82,9 +82,9 @@ RC_API int rc_decode_objects_file(const char *path, const rc_decode_options *opt
  * (multi-line strings as literal blocks). decode(encode(x)) equals x for any tree of valid UTF-8
  * strings (invalid bytes are written as U+FFFD) and finite numbers (infinities and NaN are written as
  * .inf/.nan, which do not decode). Returns malloc'd NUL-terminated text (caller frees; *len, optional,
- * gets its length), or NULL when doc is NULL or memory runs out. */
+ * gets its length), or NULL when doc is NULL, nests deeper than RC_OBJECT_MAX_DEPTH or memory runs out. */
 RC_API char *rc_encode_yaml(const cJSON *doc, size_t *len);
-/* Every document of l, each introduced by "---\n". An empty list gives "". Same ownership. */
+/* Every document of l, each introduced by "---\n". An empty list gives "". Same ownership and limits. */
 RC_API char *rc_encode_yaml_docs(const rc_doc_list *l, size_t *len);
 /* rc_encode_yaml of the object's content. */
 RC_API char *rc_object_to_yaml(const rc_object *o, size_t *len);

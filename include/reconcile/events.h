@@ -2,7 +2,11 @@
  * correlator's aggregation). An event names its involvedObject (kind, namespace, name, uid, apiVersion,
  * resourceVersion), a type ("Normal" or "Warning"), a reason, a message and the source component/host.
  * The same event again (same involved object, type, reason, message and source) is not a new object: the
- * existing Event's count goes up and its lastTimestamp moves to now.
+ * existing Event's count goes up and its lastTimestamp moves to now. As client-go's EventCorrelator,
+ * 10 or more events about the same object with the same reason but different messages within 10 minutes
+ * are combined into one Event whose message starts with "(combined from similar events): ", and each
+ * source/object pair may write a burst of 25 events, then one per 5 minutes on the recorder's clock;
+ * events beyond that are dropped (rc_recorder_event still returns 0).
  *
  * Writes go synchronously through the recorder's rc_client (the writer must be allowed to create and
  * patch events). Thread-safe. */

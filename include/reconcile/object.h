@@ -19,18 +19,26 @@
 
 typedef struct rc_object rc_object;
 
+/* Objects and arrays nest at most this deep in any object (the root counts as one level): the JSON
+ * parser refuses deeper text, and functions given a deeper caller-built cJSON tree refuse it rather
+ * than recurse without bound (see each function). */
+#define RC_OBJECT_MAX_DEPTH 512u
+
 /* ---- lifetime ---- */
 /* Packs a copy of root (a JSON object) as a new frozen object; the caller keeps root. NULL + err
- * (RC_EBADREQUEST) when root is not an object. Returns a new reference. */
+ * (RC_EBADREQUEST) when root is not an object, RC_EINVAL when it nests deeper than RC_OBJECT_MAX_DEPTH.
+ * Returns a new reference. */
 RC_API rc_object *rc_object_from_cjson(const cJSON *root, rc_error *err);
 /* Parses compact or pretty JSON text into a new frozen object. NULL + err on bad JSON. */
 RC_API rc_object *rc_object_from_json(const char *json, size_t len, rc_error *err);
 /* A new draft that takes ownership of root (a JSON object). NULL if root is not an object (root is then
  * still the caller's). */
 RC_API rc_object *rc_object_new_draft(cJSON *root);
-/* A new private draft copy of o (frozen or draft); the caller owns the returned reference. */
+/* A new private draft copy of o (frozen or draft); the caller owns the returned reference. NULL when
+ * memory runs out or a draft nests deeper than RC_OBJECT_MAX_DEPTH. */
 RC_API rc_object *rc_object_copy(const rc_object *o);
-/* Freezes a draft in place (no-op on frozen objects) and returns o. */
+/* Freezes a draft in place (no-op on frozen objects) and returns o; NULL (the draft left as it was) when
+ * its tree nests deeper than RC_OBJECT_MAX_DEPTH or memory runs out. */
 RC_API rc_object *rc_object_freeze(rc_object *o);
 RC_API bool rc_object_is_frozen(const rc_object *o);
 /* Adds a reference (atomic); returns o. NULL-safe. */
@@ -39,15 +47,19 @@ RC_API rc_object *rc_object_ref(rc_object *o);
 RC_API void rc_object_unref(rc_object *o);
 
 /* ---- conversion ---- */
-/* A new cJSON tree equal to o; caller frees with cJSON_Delete. NULL only on allocation failure. */
+/* A new cJSON tree equal to o; caller frees with cJSON_Delete. NULL only on allocation failure. A draft
+ * nesting deeper than RC_OBJECT_MAX_DEPTH is copied to one level past the limit (containers there left
+ * empty): every check still refuses the copy, at the same path, and deleting it recurses no deeper. */
 RC_API cJSON *rc_object_to_cjson(const rc_object *o);
-/* Compact JSON text (malloc'd, NUL-terminated, caller frees); *len (optional) receives its length. */
+/* Compact JSON text (malloc'd, NUL-terminated, caller frees); *len (optional) receives its length. NULL
+ * on allocation failure or for a draft nesting deeper than RC_OBJECT_MAX_DEPTH. */
 RC_API char *rc_object_to_json(const rc_object *o, size_t *len);
 /* Draft only: the mutable root tree, owned by the object. NULL for frozen objects. */
 RC_API cJSON *rc_object_json_mut(rc_object *o);
 /* Bytes of memory the object holds (header, compact form, key); for memory reports and benchmarks. */
 RC_API size_t rc_object_mem_size(const rc_object *o);
-/* True when both objects have equal JSON content (key order of objects ignored). */
+/* True when both objects have equal JSON content (key order of objects ignored). A draft nesting deeper
+ * than RC_OBJECT_MAX_DEPTH equals only itself. */
 RC_API bool rc_object_equal(const rc_object *a, const rc_object *b);
 
 /* ---- metadata accessors (borrowed; NULL when absent unless stated) ---- */
@@ -133,7 +145,8 @@ RC_API const char *rc_node_str(rc_node n);
 RC_API double rc_node_num(rc_node n, double def);
 RC_API int64_t rc_node_int(rc_node n, int64_t def);
 RC_API bool rc_node_bool(rc_node n, bool def);
-/* A new cJSON copy of the node (caller frees); NULL for NONE. */
+/* A new cJSON copy of the node (caller frees); NULL for NONE, on allocation failure, or for a cJSON node
+ * nesting deeper than RC_OBJECT_MAX_DEPTH. */
 RC_API cJSON *rc_node_to_cjson(rc_node n);
 /* Shorthands: rc_node_str(rc_object_at(o, path)) etc. */
 RC_API const char *rc_object_get_str(const rc_object *o, const char *path);

@@ -31,7 +31,8 @@ RC_API const char *rc_patch_type_content_type(int type);
 /* RFC 6902: applies the operations of patch (an array) to doc, in order, all or nothing. Supports add,
  * remove, replace, move, copy and test with JSON pointers (RFC 6901: "~0", "~1", "-" to append).
  * Errors: RC_EBADREQUEST when patch is not an array; RC_EINVAL (422, as kube-apiserver answers) when an
- * operation is malformed or fails, e.g. "operation 2 (replace /spec/x): path not found". */
+ * operation is malformed or fails, e.g. "operation 2 (replace /spec/x): path not found", or when doc or
+ * patch nests deeper than RC_OBJECT_MAX_DEPTH (as do the other patch and apply functions). */
 RC_API cJSON *rc_patch_json(const cJSON *doc, const cJSON *patch, rc_error *err);
 
 /* RFC 7386: objects merge recursively, null deletes a member, anything else replaces. A patch that is not

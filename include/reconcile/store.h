@@ -3,8 +3,9 @@
  *
  * Objects are keyed by rc_object_key ("namespace/name", or "name" when cluster-scoped); the store never
  * copies a key, it points into the objects it holds. Every store has the namespace index
- * (RC_INDEX_NAMESPACE); more indexers can be added at any time. Reads take shared locks on one of 32
- * shards, so concurrent readers scale; writers update an object and every index atomically.
+ * (RC_INDEX_NAMESPACE); more indexers can be added at any time. rc_store_get reads without locking
+ * (a per-thread reader slot that the shard's writer waits out); other reads take shared locks on one of
+ * 32 shards, so concurrent readers scale; writers update an object and every index atomically.
  *
  * Ownership: functions returning rc_object * give the caller a new reference (rc_object_unref it);
  * functions filling an rc_object_list append new references (rc_object_list_clear releases them). Objects

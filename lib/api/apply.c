@@ -7,6 +7,7 @@
  * diffed element by element, with $patch: delete, $setElementOrder, $deleteFromPrimitiveList and
  * $retainKeys); other kinds (CRDs) get a JSON merge patch, as kubectl sends them. */
 #include "api/patch_internal.h"
+#include "api/json_depth.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -127,6 +128,8 @@ cJSON *rc_apply_annotate(const cJSON *manifest, rc_error *err)
         rc_error_set(err, RC_EBADREQUEST, "apply: the manifest must be a JSON object");
         return NULL;
     }
+    if (rci_cjson_check_depth(manifest, "apply: the manifest", err))
+        return NULL;
     cJSON *out = cJSON_Duplicate(manifest, 1);
     cJSON *ann = out ? annotations_of(out) : NULL;
     if (!ann) {
@@ -462,6 +465,10 @@ cJSON *rc_apply_compute_patch(const cJSON *original, const cJSON *modified, cons
                      : !cJSON_IsObject(current) ? "current object" : "original configuration");
         return NULL;
     }
+    if (rci_cjson_check_depth(original, "apply: the original configuration", err) ||
+        rci_cjson_check_depth(modified, "apply: the modified configuration", err) ||
+        rci_cjson_check_depth(current, "apply: the current object", err))
+        return NULL;
     if (!api_version)
         api_version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(modified, "apiVersion"));
     if (!kind)

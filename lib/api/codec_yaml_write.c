@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/codec_scalar.h"
+#include "api/json_depth.h"
 #include "util/strbuf.h"
 
 #define MAX_SIMPLE_KEY 1000 /* YAML limits implicit keys to 1024 characters; longer ones use "? key" */
@@ -272,7 +273,7 @@ static char *finish(rci_strbuf *b, size_t *len)
 
 char *rc_encode_yaml(const cJSON *doc, size_t *len)
 {
-    if (!doc)
+    if (!doc || !rci_cjson_depth_ok(doc))
         return NULL;
     rci_strbuf b;
     rci_strbuf_init(&b);
@@ -289,6 +290,10 @@ char *rc_encode_yaml_docs(const rc_doc_list *l, size_t *len)
     for (size_t i = 0; i < l->count; i++) {
         if (!l->docs[i])
             continue;
+        if (!rci_cjson_depth_ok(l->docs[i])) {
+            rci_strbuf_free(&b);
+            return NULL;
+        }
         rci_strbuf_puts(&b, "---\n");
         write_document(&b, l->docs[i]);
     }

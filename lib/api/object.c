@@ -6,6 +6,7 @@
  * (object_set.c edits it); freezing packs the tree into a separate buffer so the object keeps its
  * address. */
 #include "api/object_internal.h"
+#include "api/json_depth.h"
 #include "util/strbuf.h"
 
 #include <stdlib.h>
@@ -121,7 +122,11 @@ rc_object *rc_object_from_cjson(const cJSON *root, rc_error *err)
     }
     rci_packer w;
     rci_packer_init(&w, sizeof(rc_object));
-    rci_pack_cjson(&w, root);
+    if (!rci_pack_cjson(&w, root) && w.too_deep) {
+        rci_packer_free(&w);
+        rc_error_set(err, RC_EINVAL, "object: nesting deeper than %u levels", RC_OBJECT_MAX_DEPTH);
+        return NULL;
+    }
     return rci_object_from_packer(&w, err);
 }
 
@@ -156,7 +161,7 @@ rc_object *rc_object_copy(const rc_object *o)
 {
     if (!o)
         return NULL;
-    cJSON *root = o->frozen ? rci_unpack(o->u.f.data) : cJSON_Duplicate(o->u.d.root, true);
+    cJSON *root = o->frozen || rci_cjson_depth_ok(o->u.d.root) ? rc_object_to_cjson(o) : NULL;
     rc_object *c = rc_object_new_draft(root);
     if (!c)
         cJSON_Delete(root);
@@ -177,7 +182,7 @@ rc_object *rc_object_freeze(rc_object *o)
         rci_packer_free(&w);
         return NULL;
     }
-    cJSON_Delete(root);
+    rci_cjson_delete(root);
     free(key);
     return o;
 }
@@ -199,7 +204,7 @@ void rc_object_unref(rc_object *o)
         if (!o->data_inline)
             free((void *)o->u.f.data);
     } else {
-        cJSON_Delete(o->u.d.root);
+        rci_cjson_delete(o->u.d.root);
         free(o->u.d.key);
     }
     free(o);
@@ -211,7 +216,16 @@ cJSON *rc_object_to_cjson(const rc_object *o)
 {
     if (!o)
         return NULL;
-    return o->frozen ? rci_unpack(o->u.f.data) : cJSON_Duplicate(o->u.d.root, true);
+    return o->frozen ? rci_unpack(o->u.f.data) : rci_cjson_copy_capped(o->u.d.root);
+}
+
+bool rci_object_append_json(struct rci_strbuf *b, const rc_object *o)
+{
+    if (o->frozen)
+        rci_print_packed(b, o->u.f.data);
+    else
+        rci_print_cjson(b, o->u.d.root, 0);
+    return !b->failed;
 }
 
 char *rc_object_to_json(const rc_object *o, size_t *len)
@@ -221,11 +235,7 @@ char *rc_object_to_json(const rc_object *o, size_t *len)
     rci_strbuf b;
     rci_strbuf_init(&b);
     rci_strbuf_reserve(&b, o->frozen ? o->u.f.size * 2 : 256);
-    if (o->frozen)
-        rci_print_packed(&b, o->u.f.data);
-    else
-        rci_print_cjson(&b, o->u.d.root);
-    if (b.failed) {
+    if (!rci_object_append_json(&b, o)) {
         rci_strbuf_free(&b);
         return NULL;
     }
@@ -236,16 +246,17 @@ char *rc_object_to_json(const rc_object *o, size_t *len)
 
 cJSON *rc_object_json_mut(rc_object *o) { return o && !o->frozen ? o->u.d.root : NULL; }
 
-static size_t cjson_mem(const cJSON *v)
+/* Levels below RC_OBJECT_MAX_DEPTH are not counted (a draft that deep cannot be frozen anyway). */
+static size_t cjson_mem(const cJSON *v, unsigned depth)
 {
     size_t n = 0;
-    for (; v; v = v->next) {
+    for (; v && depth < RC_OBJECT_MAX_DEPTH; v = v->next) {
         n += sizeof *v;
         if (v->string)
             n += strlen(v->string) + 1;
         if (v->valuestring)
             n += strlen(v->valuestring) + 1;
-        n += cjson_mem(v->child);
+        n += cjson_mem(v->child, depth + 1);
     }
     return n;
 }
@@ -256,7 +267,7 @@ size_t rc_object_mem_size(const rc_object *o)
         return 0;
     if (o->frozen)
         return sizeof *o + o->u.f.size;
-    return sizeof *o + cjson_mem(o->u.d.root) + (o->u.d.key ? strlen(o->u.d.key) + 1 : 0);
+    return sizeof *o + cjson_mem(o->u.d.root, 0) + (o->u.d.key ? strlen(o->u.d.key) + 1 : 0);
 }
 
 bool rc_object_equal(const rc_object *a, const rc_object *b)
@@ -267,6 +278,9 @@ bool rc_object_equal(const rc_object *a, const rc_object *b)
         return false;
     if (a->frozen && b->frozen && a->u.f.size == b->u.f.size && memcmp(a->u.f.data, b->u.f.data, a->u.f.size) == 0)
         return true;
+    /* The comparison recurses only as deep as the shallower tree, and frozen ones are within the limit. */
+    if (!a->frozen && !b->frozen && !rci_cjson_depth_ok(a->u.d.root) && !rci_cjson_depth_ok(b->u.d.root))
+        return false;
     return rci_node_equal(rc_object_root(a), rc_object_root(b));
 }
 

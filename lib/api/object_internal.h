@@ -131,6 +131,7 @@ typedef struct rci_packer {
     rci_packer_frame *stack;
     size_t depth, stack_cap;
     bool failed;
+    bool too_deep; /* rci_pack_cjson met more than RC_OBJECT_MAX_DEPTH levels (failed is set too) */
 } rci_packer;
 
 /* reserve: bytes left free before the value (room for a header in the same allocation). */
@@ -148,7 +149,8 @@ void rci_packer_key(rci_packer *w, const char *key, size_t len);
 uint8_t *rci_packer_grow(rci_packer *w, size_t n);
 void rci_packer_open(rci_packer *w, bool object);
 void rci_packer_close(rci_packer *w);
-/* Appends cJSON value v; false on allocation failure. */
+/* Appends cJSON value v; false on allocation failure or when v nests deeper than RC_OBJECT_MAX_DEPTH
+ * (too_deep set; the recursion stops there). */
 bool rci_pack_cjson(rci_packer *w, const cJSON *v);
 
 /* ---- objects (object.c) ---- */
@@ -164,7 +166,11 @@ bool rci_parse_json(rci_packer *w, const char *json, size_t len, rc_error *err);
 
 struct rci_strbuf;
 void rci_print_packed(struct rci_strbuf *b, const uint8_t *p);
-void rci_print_cjson(struct rci_strbuf *b, const cJSON *v);
+/* Sets b->failed, leaving the text unfinished, when v nests deeper than RC_OBJECT_MAX_DEPTH - depth. */
+void rci_print_cjson(struct rci_strbuf *b, const cJSON *v, unsigned depth);
+/* Appends o's compact JSON text to b (used by rc_object_to_json and by writers of many objects, such as
+ * the HTTP list reply, that want no buffer per object); false (b->failed set) when o cannot be printed. */
+bool rci_object_append_json(struct rci_strbuf *b, const rc_object *o);
 
 /* ---- nodes (object_node.c) ---- */
 static inline rc_node rci_node_packed(const uint8_t *p)

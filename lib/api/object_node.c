@@ -1,6 +1,7 @@
 /* object_node.c - rc_node cursors: read any part of an object, frozen (packed) or draft (cJSON), through
  * one small value type. Each function switches on rc_node.form; packed lookups compare interned key ids. */
 #include "api/object_internal.h"
+#include "api/json_depth.h"
 
 #include <math.h>
 #include <string.h>
@@ -262,7 +263,7 @@ cJSON *rc_node_to_cjson(rc_node n)
 {
     if (pk(n))
         return rci_unpack(pk(n));
-    return cj(n) ? cJSON_Duplicate(cj(n), true) : NULL;
+    return cj(n) && rci_cjson_depth_ok(cj(n)) ? cJSON_Duplicate(cj(n), true) : NULL;
 }
 
 const char *rc_object_get_str(const rc_object *o, const char *path) { return rc_node_str(rc_object_at(o, path)); }

@@ -324,9 +324,13 @@ void rci_packer_close(rci_packer *w)
 
 /* ---- cJSON bridges ---- */
 
-static void pack_value(rci_packer *w, const cJSON *v)
+static void pack_value(rci_packer *w, const cJSON *v, unsigned depth)
 {
     if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        if (depth >= RC_OBJECT_MAX_DEPTH) {
+            w->failed = w->too_deep = true;
+            return;
+        }
         bool obj = cJSON_IsObject(v);
         rci_packer_open(w, obj);
         for (const cJSON *c = v->child; c && !w->failed; c = c->next) {
@@ -334,7 +338,7 @@ static void pack_value(rci_packer *w, const cJSON *v)
                 const char *k = c->string ? c->string : "";
                 rci_packer_key(w, k, strlen(k));
             }
-            pack_value(w, c);
+            pack_value(w, c, depth + 1);
         }
         rci_packer_close(w);
     } else if (cJSON_IsString(v)) {
@@ -350,7 +354,7 @@ static void pack_value(rci_packer *w, const cJSON *v)
 
 bool rci_pack_cjson(rci_packer *w, const cJSON *v)
 {
-    pack_value(w, v);
+    pack_value(w, v, 0);
     return !w->failed;
 }
 

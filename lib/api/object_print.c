@@ -10,19 +10,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether any of the 8 bytes in v needs escaping: below 0x20, '"' or '\\' (exact: the "hasless" and
+ * "haszero" word tricks), so that runs of plain text are scanned a word at a time. */
+static bool needs_escape8(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+    return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs;
+}
+
+/* putc without a call when there is room (the encoders' punctuation); keeps the buffer NUL-terminated. */
+static inline void put1(rci_strbuf *b, char c)
+{
+    if (!b->failed && b->len + 2 <= b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+    } else {
+        rci_strbuf_putc(b, c);
+    }
+}
+
+/* The length of the leading part of s that needs no escaping. */
+static size_t plain_prefix(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (uint64_t word; len - i >= 8 && (memcpy(&word, s + i, 8), !needs_escape8(word));)
+        i += 8;
+    while (i < len && (unsigned char)s[i] >= 32 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 static void print_string(rci_strbuf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     if (!rci_strbuf_reserve(b, len + 2))
         return;
-    rci_strbuf_putc(b, '"');
+    size_t i = plain_prefix(s, len);
+    if (i == len) { /* the common case: copied whole, room reserved above */
+        char *d = b->data + b->len;
+        d[0] = '"';
+        memcpy(d + 1, s, len);
+        d[len + 1] = '"';
+        d[len + 2] = '\0';
+        b->len += len + 2;
+        return;
+    }
+    put1(b, '"');
     size_t run = 0; /* start of the pending unescaped run */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i++];
         if (c >= 32 && c != '"' && c != '\\')
             continue;
-        rci_strbuf_append(b, s + run, i - run);
-        run = i + 1;
+        rci_strbuf_append(b, s + run, i - 1 - run);
+        run = i;
         char esc[7] = {'\\', 0};
         size_t n = 2;
         switch (c) {
@@ -42,7 +83,7 @@ static void print_string(rci_strbuf *b, const char *s, size_t len)
         rci_strbuf_append(b, esc, n);
     }
     rci_strbuf_append(b, s + run, len - run);
-    rci_strbuf_putc(b, '"');
+    put1(b, '"');
 }
 
 static void print_int(rci_strbuf *b, int64_t v)
@@ -91,29 +132,33 @@ void rci_print_packed(rci_strbuf *b, const uint8_t *p)
     bool obj = (*p & 7) == RCI_T_OBJECT;
     size_t n;
     const uint8_t *m = rci_packed_body(p, &n);
-    rci_strbuf_putc(b, obj ? '{' : '[');
+    put1(b, obj ? '{' : '[');
     for (size_t i = 0; i < n; i++) {
         if (i)
-            rci_strbuf_putc(b, ',');
+            put1(b, ',');
         if (obj) {
             const char *key;
             size_t klen;
             m = rci_packed_member(m, &key, &klen);
             print_string(b, key, klen);
-            rci_strbuf_putc(b, ':');
+            put1(b, ':');
         }
         rci_print_packed(b, m);
         m = rci_packed_skip(m);
     }
-    rci_strbuf_putc(b, obj ? '}' : ']');
+    put1(b, obj ? '}' : ']');
 }
 
-void rci_print_cjson(rci_strbuf *b, const cJSON *v)
+void rci_print_cjson(rci_strbuf *b, const cJSON *v, unsigned depth)
 {
     if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        if (depth >= RC_OBJECT_MAX_DEPTH) {
+            b->failed = true;
+            return;
+        }
         bool obj = cJSON_IsObject(v);
         rci_strbuf_putc(b, obj ? '{' : '[');
-        for (const cJSON *c = v->child; c; c = c->next) {
+        for (const cJSON *c = v->child; c && !b->failed; c = c->next) {
             if (c != v->child)
                 rci_strbuf_putc(b, ',');
             if (obj) {
@@ -121,7 +166,7 @@ void rci_print_cjson(rci_strbuf *b, const cJSON *v)
                 print_string(b, k, strlen(k));
                 rci_strbuf_putc(b, ':');
             }
-            rci_print_cjson(b, c);
+            rci_print_cjson(b, c, depth + 1);
         }
         rci_strbuf_putc(b, obj ? '}' : ']');
     } else if (cJSON_IsString(v)) {

@@ -2,6 +2,7 @@
  * copy of the document, which is returned when all succeed and freed at the first failure, so a failing
  * patch changes nothing. Errors name the operation (counting from 0), its op and path. */
 #include "api/patch_internal.h"
+#include "api/json_depth.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,9 @@ cJSON *rc_patch_json(const cJSON *doc, const cJSON *patch, rc_error *err)
         rc_error_set(err, RC_EBADREQUEST, "json patch: the patch must be a JSON array of operations");
         return NULL;
     }
+    if (rci_cjson_check_depth(doc, "json patch: the document", err) ||
+        rci_cjson_check_depth(patch, "json patch: the patch", err))
+        return NULL;
     cJSON *root = doc ? cJSON_Duplicate(doc, 1) : cJSON_CreateNull();
     if (!root) {
         rc_error_set(err, RC_ENOMEM, "json patch: out of memory");

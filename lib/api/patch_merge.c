@@ -2,6 +2,7 @@
  * The merge builds a new tree in one pass over target and patch, so the inputs stay untouched; members of
  * large objects are found through a hash index instead of cJSON's linear search. */
 #include "api/patch_internal.h"
+#include "api/json_depth.h"
 
 #include <string.h>
 
@@ -104,6 +105,9 @@ cJSON *rc_patch_merge(const cJSON *doc, const cJSON *patch, rc_error *err)
         rc_error_set(err, RC_EBADREQUEST, "merge patch: no patch document");
         return NULL;
     }
+    if (rci_cjson_check_depth(doc, "merge patch: the document", err) ||
+        rci_cjson_check_depth(patch, "merge patch: the patch", err))
+        return NULL;
     cJSON *out = rci_merge_patch_value(doc, patch);
     if (!out)
         rc_error_set(err, RC_ENOMEM, "merge patch: out of memory");

@@ -8,6 +8,7 @@
  * only the document had at their old relative positions. Values new to the document are built by
  * merging them into an empty value, so nulls and directives inside them are processed, never stored. */
 #include "api/patch_internal.h"
+#include "api/json_depth.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -627,6 +628,9 @@ cJSON *rc_patch_strategic(const cJSON *doc, const cJSON *patch, const char *api_
                      cJSON_IsObject(doc) ? "patch" : "document");
         return NULL;
     }
+    if (rci_cjson_check_depth(doc, "strategic merge patch: the document", err) ||
+        rci_cjson_check_depth(patch, "strategic merge patch: the patch", err))
+        return NULL;
     if (!api_version)
         api_version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "apiVersion"));
     if (!kind)

@@ -2,7 +2,7 @@
  * ClusterRoles and bindings (bindings are listed, the roles they name looked up by key), the authorization
  * check every request of an identified client passes, the bootstrap roles created at start, and
  * SubjectAccessReview / SelfSubjectAccessReview ("can I"), which are answered, never stored. The rules
- * themselves are evaluated by rbac.c (rc_rbac_authorize). */
+ * themselves are evaluated by rbac.c (rc_rbac_authorize); allowed answers are remembered by authz_cache.c. */
 #include "apiserver/internal.h"
 
 #include <reconcile/rbac.h>
@@ -78,13 +78,10 @@ static int authorize_attrs(rc_apiserver *srv, const rc_authz_attrs *attrs, rc_er
     return rc_rbac_authorize(&src, attrs, err);
 }
 
+/* Answers from the decision cache (authz_cache.c) when it can; remembers what evaluation allowed. */
 int rci_authorize(rci_req *req, const char *verb, rc_error *err)
 {
-    pthread_mutex_lock(&req->srv->lock);
-    bool on = req->srv->rbac;
-    pthread_mutex_unlock(&req->srv->lock);
-    if (!req->user || !on)
-        return 0;
+    rc_apiserver *srv = req->srv;
     rc_authz_attrs attrs = {.user = req->user,
                             .verb = verb,
                             .api_group = req->ri->group,
@@ -92,7 +89,21 @@ int rci_authorize(rci_req *req, const char *verb, rc_error *err)
                             .subresource = req->subresource,
                             .namespace_ = req->ns,
                             .name = req->name};
-    return authorize_attrs(req->srv, &attrs, err);
+    pthread_mutex_lock(&srv->lock);
+    bool skip = !req->user || !srv->rbac || rci_authz_cache_allows_locked(srv, &attrs);
+    uint64_t gen = srv->policy_gen;
+    pthread_mutex_unlock(&srv->lock);
+    if (skip)
+        return 0;
+    rc_rbac_source src = {.list = source_list, .get = source_get, .ctx = srv};
+    bool by_name = false;
+    int rc = rci_rbac_authorize(&src, &attrs, &by_name, err);
+    if (rc == 0) {
+        pthread_mutex_lock(&srv->lock);
+        rci_authz_cache_add_locked(srv, &attrs, by_name, gen);
+        pthread_mutex_unlock(&srv->lock);
+    }
+    return rc;
 }
 
 int rci_rbac_bootstrap(rc_apiserver *srv, rc_error *err)

@@ -37,10 +37,19 @@ typedef struct rci_http_identity {
     rc_client *client; /* new reference */
 } rci_http_identity;
 
+/* A query parameter or header of a request served without a connection (tests, the fuzz harness). */
+typedef struct rci_http_field {
+    bool header;       /* a header (name compared case-insensitively), else a query parameter */
+    const char *key;
+    const char *value; /* NULL for a query key without "=" */
+} rci_http_field;
+
 /* One request, as handlers see it. */
 typedef struct rci_http_req {
     rci_http_server *hs;
-    void *conn;            /* struct MHD_Connection * */
+    void *conn;            /* struct MHD_Connection *, or NULL: the query and headers are `fields` */
+    const rci_http_field *fields;
+    size_t nfields;
     const char *method;    /* "GET", ... */
     const char *path;      /* without the query */
     const char *body;      /* NUL-terminated copy of the body (may hold NULs for protobuf) */
@@ -59,6 +68,9 @@ typedef struct rci_http_reply {
 } rci_http_reply;
 
 /* ---- http_server.c ---- */
+/* Authenticates req (conn or fields set; id empty), then answers it: /metrics or rci_http_route. Clears
+ * req->id. The socket-free entry of the server (tests and fuzzing feed parsed requests to it). */
+void rci_http_serve(rci_http_req *req, rci_http_reply *out);
 /* A query parameter of the request (borrowed from libmicrohttpd) or NULL. */
 const char *rci_http_query(const rci_http_req *r, const char *key);
 /* A request header or NULL. */
@@ -70,8 +82,16 @@ rc_apiserver *rci_http_apiserver(const rci_http_server *hs);
 rc_time rci_http_now(const rci_http_server *hs);
 /* True once the server is stopping (streams end). */
 bool rci_http_stopping(const rci_http_server *hs);
-/* Registers/unregisters an open watch so stop can end it. */
+/* Registers/unregisters an open watch so stop can end it (one registered while stopping is ended at once). */
 void rci_http_track_watch(rci_http_server *hs, struct rci_http_watch *w, bool add);
+/* Queues a suspended stream that has events for the tick thread to resume (rci_http_watch_resume). */
+void rci_http_queue_wake(rci_http_server *hs, struct rci_http_watch *w);
+/* Suspends a connection (struct MHD_Connection *) from its content reader, or resumes it from any thread;
+ * the watch streams suspend while nothing is ready. Returns whether the connection is suspended now
+ * (libmicrohttpd declines a suspension while a resume is pending). */
+bool rci_http_conn_suspend(void *conn, bool suspend);
+/* The server's cache of objects' JSON text, shared by its watch streams. */
+struct rci_http_json_cache *rci_http_server_json_cache(const rci_http_server *hs);
 
 /* ---- http_reply.c ---- */
 /* Sets r to a JSON reply taking ownership of body (NULL body: out of memory, answered as 500). */
@@ -90,6 +110,11 @@ void rci_http_status_json(rci_strbuf *b, const rc_error *err, const rc_resource_
 /* A Success Status reply (delete). */
 void rci_http_reply_success(rci_http_reply *r, const rc_resource_info *ri, const char *name, const char *uid);
 void rci_http_reply_clear(rci_http_reply *r);
+
+/* ---- http_fields.c ---- */
+/* The first / every value of a query parameter (header false) or header of a connection-less request. */
+const char *rci_http_field_value(const rci_http_req *r, bool header, const char *key);
+size_t rci_http_fields(const rci_http_req *r, bool header, const char *key, const char **out, size_t cap);
 
 /* ---- http_route.c ---- */
 /* Answers one request (everything but authentication, done before). */
@@ -120,12 +145,28 @@ rci_http_watch *rci_http_watch_new(rci_http_server *hs, rc_watch *w, const rc_re
                                    const char *include_object);
 /* A stream that sends one ERROR event for err, then ends. */
 rci_http_watch *rci_http_watch_error(rci_http_server *hs, const rc_error *err);
-/* Fills up to max bytes of the stream into buf, blocking while nothing is ready; returns the byte count,
- * 0 at the end of the stream, -1 when the client went away (fd: the connection's socket). */
-long rci_http_watch_read(rci_http_watch *w, int fd, char *buf, size_t max);
+/* Binds the stream to the connection (struct MHD_Connection *) and socket that carry it. */
+void rci_http_watch_attach(rci_http_watch *w, void *conn, int fd);
+#define RCI_HTTP_WATCH_END (-1)    /* the stream is complete */
+#define RCI_HTTP_WATCH_FAILED (-2) /* the client went away or memory ran out */
+/* Fills up to max bytes of the stream into buf: every event line that is ready, never blocking. Returns
+ * the byte count, RCI_HTTP_WATCH_END or RCI_HTTP_WATCH_FAILED, or 0 when nothing is ready, after
+ * suspending the connection until an event, rci_http_watch_poke or rci_http_watch_cancel resumes it. */
+long rci_http_watch_read(rci_http_watch *w, char *buf, size_t max);
+/* Resumes a suspended stream so that it notices a client that went away (called from any thread). */
+void rci_http_watch_poke(rci_http_watch *w);
+/* Resumes a stream queued with rci_http_queue_wake and drops the queue's reference (the tick thread). */
+void rci_http_watch_resume(rci_http_watch *w);
 /* Ends the stream from another thread (server stop). */
 void rci_http_watch_cancel(rci_http_watch *w);
 void rci_http_watch_free(rci_http_watch *w);
+
+/* ---- http_json_cache.c ---- */
+typedef struct rci_http_json_cache rci_http_json_cache;
+rci_http_json_cache *rci_http_json_cache_new(void);
+void rci_http_json_cache_free(rci_http_json_cache *c);
+/* Appends obj's JSON to b (b->failed when out of memory), encoding it only when c does not hold it yet. */
+void rci_http_json_cache_append(rci_http_json_cache *c, rci_strbuf *b, rc_object *obj);
 
 /* ---- http_auth.c ---- */
 /* Parses a token auth file into *out (n entries). RC_EIO / RC_EBADREQUEST naming the line. */

@@ -4,6 +4,7 @@
  * action log see HTTP requests exactly like in-process ones. Replies are objects, lists, Tables, watch
  * streams or Status errors. Discovery and OpenAPI paths are answered by http_discovery.c/http_openapi.c. */
 #include "apiserver/http_internal.h"
+#include "api/object_internal.h"
 
 #include <reconcile/codec.h>
 
@@ -271,16 +272,13 @@ static void reply_list(rci_http_req *r, const target *t, rci_http_reply *out)
                 rci_strbuf_printf(&b, ",\"remainingItemCount\":%lld", (long long)l.remaining_item_count);
         }
         rci_strbuf_puts(&b, "},\"items\":[");
-        for (size_t i = 0; i < l.count; i++) {
-            size_t len = 0;
-            char *text = rc_object_to_json(l.items[i], &len);
+        for (size_t i = 0; i < l.count && !b.failed; i++) {
+            size_t before = b.len;
             if (i)
                 rci_strbuf_putc(&b, ',');
-            if (!text)
-                b.failed = true;
-            else
-                rci_strbuf_append(&b, text, len);
-            free(text);
+            rci_object_append_json(&b, l.items[i]);
+            if (i == 0) /* the items of a list are alike: size the buffer for all of them at once */
+                rci_strbuf_reserve(&b, (b.len - before + 1) * (l.count - 1) + 64);
         }
         rci_strbuf_puts(&b, "]}");
     }

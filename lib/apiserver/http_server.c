@@ -1,6 +1,7 @@
-/* http_server.c - rc_http_server's transport: libmicrohttpd (one thread per connection, so watch streams
- * may block), request bodies, authentication, the health and metrics endpoints, request counters, the
- * thread that steps the API server's time-based work, and a clean stop that ends every open watch. The
+/* http_server.c - rc_http_server's transport: libmicrohttpd (a small pool of event-loop threads; a watch
+ * stream with nothing to send suspends its connection instead of holding a thread), request bodies,
+ * authentication, the health and metrics endpoints, request counters, the tick thread that steps the API
+ * server's time-based work and pokes idle watch streams, and a clean stop that ends every open watch. The
  * Kubernetes REST surface itself is http_route.c and the files it calls. */
 #include "apiserver/http_internal.h"
 
@@ -17,7 +18,9 @@
 #include <reconcile/log.h>
 
 #define MAX_BODY (3u * 1024u * 1024u + 64u * 1024u)
-#define STEP_INTERVAL_MS 20
+#define TICK_MS 20
+#define POKE_TICKS 10 /* idle watch streams check their client every 200 ms */
+#define POOL_THREADS 4 /* event loops; a slow request delays only the connections of its own loop */
 
 struct rc_http_server {
     rc_apiserver *srv;
@@ -36,12 +39,18 @@ struct rc_http_server {
     rc_metric_series *longrunning_watch;
     struct MHD_Daemon *daemon;
     atomic_bool stopping;
-    pthread_mutex_t lock; /* watches, step thread state */
-    pthread_cond_t cond;
+    pthread_mutex_t lock; /* watches */
     rci_http_watch **watches;
     size_t nwatches, watches_cap;
-    pthread_t step_thread;
-    bool step_running;
+    rci_http_json_cache *json_cache;
+    pthread_mutex_t wake_lock; /* ready, the tick thread's sleep */
+    pthread_cond_t wake_cond;
+    rci_http_watch **ready; /* suspended streams with events (references), for the tick thread to resume */
+    size_t nready, ready_cap;
+    rci_http_watch **batch; /* the ready list the tick thread is resuming, out of the lock */
+    size_t batch_cap;
+    pthread_t tick_thread;
+    bool tick_running;
 };
 
 /* Per-request state kept by libmicrohttpd between the calls of one request. */
@@ -56,14 +65,26 @@ rc_time rci_http_now(const rci_http_server *hs) { return rc_clock_now(hs->clock)
 
 bool rci_http_stopping(const rci_http_server *hs) { return atomic_load(&((rci_http_server *)hs)->stopping); }
 
+rci_http_json_cache *rci_http_server_json_cache(const rci_http_server *hs) { return hs->json_cache; }
+
+bool rci_http_conn_suspend(void *conn, bool suspend)
+{
+    if (suspend)
+        MHD_suspend_connection(conn);
+    else
+        MHD_resume_connection(conn);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_SUSPENDED);
+    return ci && ci->suspended == MHD_YES;
+}
+
 const char *rci_http_query(const rci_http_req *r, const char *key)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key) : rci_http_field_value(r, false, key);
 }
 
 const char *rci_http_header(const rci_http_req *r, const char *key)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key) : rci_http_field_value(r, true, key);
 }
 
 typedef struct header_walk {
@@ -83,31 +104,56 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 
 size_t rci_http_headers(const rci_http_req *r, const char *key, const char **out, size_t cap)
 {
+    if (!r->conn)
+        return rci_http_fields(r, true, key, out, cap);
     header_walk hw = {key, out, 0, cap};
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, &hw);
     return hw.n;
+}
+
+/* Adds w to an array (the watches or the ready list); false when out of memory. */
+static bool push_watch(rci_http_watch ***a, size_t *n, size_t *cap, rci_http_watch *w)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        rci_http_watch **grown = realloc(*a, c * sizeof *grown);
+        if (!grown)
+            return false;
+        *a = grown;
+        *cap = c;
+    }
+    (*a)[(*n)++] = w;
+    return true;
+}
+
+static void remove_watch(rci_http_watch **a, size_t *n, const rci_http_watch *w)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (a[i] == w) {
+            a[i] = a[--*n];
+            return;
+        }
+}
+
+void rci_http_queue_wake(rci_http_server *hs, rci_http_watch *w)
+{
+    pthread_mutex_lock(&hs->wake_lock);
+    if (!push_watch(&hs->ready, &hs->nready, &hs->ready_cap, w))
+        rci_http_watch_resume(w);
+    else if (hs->nready == 1)
+        pthread_cond_signal(&hs->wake_cond);
+    pthread_mutex_unlock(&hs->wake_lock);
 }
 
 void rci_http_track_watch(rci_http_server *hs, rci_http_watch *w, bool add)
 {
     pthread_mutex_lock(&hs->lock);
     if (add) {
-        if (hs->nwatches == hs->watches_cap) {
-            size_t cap = hs->watches_cap ? hs->watches_cap * 2 : 16;
-            rci_http_watch **a = realloc(hs->watches, cap * sizeof *a);
-            if (a) {
-                hs->watches = a;
-                hs->watches_cap = cap;
-            }
-        }
-        if (hs->nwatches < hs->watches_cap)
-            hs->watches[hs->nwatches++] = w;
+        push_watch(&hs->watches, &hs->nwatches, &hs->watches_cap, w);
+        if (atomic_load(&hs->stopping))
+            rci_http_watch_cancel(w);
     } else {
-        for (size_t i = 0; i < hs->nwatches; i++)
-            if (hs->watches[i] == w) {
-                hs->watches[i] = hs->watches[--hs->nwatches];
-                break;
-            }
+        remove_watch(hs->watches, &hs->nwatches, w);
     }
     pthread_mutex_unlock(&hs->lock);
     rc_metric_add(hs->longrunning_watch, add ? 1 : -1);
@@ -198,37 +244,40 @@ static void answer(rci_http_server *hs, struct MHD_Connection *conn, const char 
     }
     rci_http_req req = {.hs = hs, .conn = conn, .method = method, .path = url,
                         .body = cc->body.data ? cc->body.data : "", .body_len = cc->body.len};
+    rci_http_serve(&req, rep);
+}
+
+void rci_http_serve(rci_http_req *req, rci_http_reply *out)
+{
     rc_error err = {0};
-    if (rci_http_authenticate(&req, &hs->auth, &err) != 0)
-        rci_http_reply_error(rep, &err, NULL, NULL);
-    else if (!strcmp(url, "/metrics"))
-        reply_metrics(hs, rep);
+    if (rci_http_authenticate(req, &req->hs->auth, &err) != 0)
+        rci_http_reply_error(out, &err, NULL, NULL);
+    else if (!strcmp(req->path, "/metrics"))
+        reply_metrics(req->hs, out);
     else
-        rci_http_route(&req, rep);
+        rci_http_route(req, out);
     rc_error_clear(&err);
-    rci_http_identity_clear(&req.id);
+    rci_http_identity_clear(&req->id);
 }
 
 typedef struct stream_ctx {
     rci_http_server *hs;
     rci_http_watch *w;
-    int fd;
 } stream_ctx;
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     stream_ctx *sc = cls;
-    long n = rci_http_watch_read(sc->w, sc->fd, buf, max);
-    if (n > 0)
+    long n = rci_http_watch_read(sc->w, buf, max);
+    if (n >= 0)
         return (ssize_t)n;
-    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+    return n == RCI_HTTP_WATCH_END ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
 static void stream_free(void *cls)
 {
     stream_ctx *sc = cls;
-    rci_http_track_watch(sc->hs, sc->w, false);
     rci_http_watch_free(sc->w);
     free(sc);
 }
@@ -240,7 +289,8 @@ static struct MHD_Response *make_response(rci_http_server *hs, struct MHD_Connec
         stream_ctx *sc = malloc(sizeof *sc);
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (sc) {
-            *sc = (stream_ctx){.hs = hs, .w = rep->stream, .fd = ci ? ci->connect_fd : -1};
+            *sc = (stream_ctx){.hs = hs, .w = rep->stream};
+            rci_http_watch_attach(rep->stream, conn, ci ? ci->connect_fd : -1);
             rci_http_track_watch(hs, rep->stream, true);
             resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, stream_read, sc, stream_free);
             if (resp)
@@ -328,27 +378,66 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     rc_log(RC_LOG_DEBUG, "http", NULL, "%s", msg);
 }
 
-/* ---- the stepping thread ---- */
+/* ---- the tick thread ---- */
 
-static void *step_main(void *arg)
+static struct timespec after_ms(long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+static bool reached(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* Resumes the streams that events made ready (batched: while this runs, more events queue up behind the
+ * streams already resumed), and every TICK_MS steps the API server and now and then pokes idle streams. */
+static void *tick_main(void *arg)
 {
     rci_http_server *hs = arg;
-    pthread_mutex_lock(&hs->lock);
-    while (!atomic_load(&hs->stopping)) {
-        pthread_mutex_unlock(&hs->lock);
-        rc_apiserver_step(hs->srv);
-        pthread_mutex_lock(&hs->lock);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += STEP_INTERVAL_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
+    struct timespec next = after_ms(0);
+    pthread_mutex_lock(&hs->wake_lock);
+    for (unsigned tick = 1; !atomic_load(&hs->stopping);) {
+        if (hs->nready) {
+            rci_http_watch **batch = hs->ready;
+            size_t n = hs->nready, cap = hs->ready_cap;
+            hs->ready = hs->batch;
+            hs->ready_cap = hs->batch_cap;
+            hs->nready = 0;
+            pthread_mutex_unlock(&hs->wake_lock); /* producers keep queueing meanwhile */
+            for (size_t i = 0; i < n; i++)
+                rci_http_watch_resume(batch[i]);
+            pthread_mutex_lock(&hs->wake_lock);
+            hs->batch = batch;
+            hs->batch_cap = cap;
         }
-        if (!atomic_load(&hs->stopping))
-            pthread_cond_timedwait(&hs->cond, &hs->lock, &ts);
+        if (!reached(&next)) {
+            if (!hs->nready)
+                pthread_cond_timedwait(&hs->wake_cond, &hs->wake_lock, &next);
+            continue;
+        }
+        pthread_mutex_unlock(&hs->wake_lock);
+        if (tick++ % POKE_TICKS == 0) {
+            pthread_mutex_lock(&hs->lock);
+            for (size_t i = 0; i < hs->nwatches; i++)
+                rci_http_watch_poke(hs->watches[i]);
+            pthread_mutex_unlock(&hs->lock);
+        }
+        if (hs->stepping)
+            rc_apiserver_step(hs->srv);
+        next = after_ms(TICK_MS);
+        pthread_mutex_lock(&hs->wake_lock);
     }
-    pthread_mutex_unlock(&hs->lock);
+    pthread_mutex_unlock(&hs->wake_lock);
     return NULL;
 }
 
@@ -423,7 +512,10 @@ rc_http_server *rc_http_server_new(rc_apiserver *srv, const rc_http_options *opt
     hs->max_connections = opts->max_connections ? opts->max_connections : 1024;
     hs->user_metrics = opts->metrics;
     pthread_mutex_init(&hs->lock, NULL);
-    pthread_cond_init(&hs->cond, NULL);
+    pthread_mutex_init(&hs->wake_lock, NULL);
+    pthread_cond_init(&hs->wake_cond, NULL);
+    hs->json_cache = rci_http_json_cache_new();
+    ok = ok && hs->json_cache;
     int rc = ok ? metrics_init(hs, err) : rc_error_set(err, RC_ENOMEM, "out of memory");
     if (rc == 0 && opts->token_auth_file) {
         hs->auth.enabled = true;
@@ -448,8 +540,8 @@ int rc_http_server_start(rc_http_server *hs, rc_error *err)
     }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(hs->port)};
     inet_pton(AF_INET, hs->address, &sa.sin_addr);
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | (hs->tls_cert ? MHD_USE_TLS : 0);
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     (hs->tls_cert ? MHD_USE_TLS : 0);
     atomic_store(&hs->stopping, false);
     struct MHD_OptionItem tls[] = {
         {hs->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, hs->tls_cert},
@@ -457,6 +549,7 @@ int rc_http_server_start(rc_http_server *hs, rc_error *err)
         {MHD_OPTION_END, 0, NULL},
     };
     hs->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, hs, MHD_OPTION_SOCK_ADDR, &sa,
+                                  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
                                   MHD_OPTION_CONNECTION_LIMIT, hs->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
                                   0u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, hs, MHD_OPTION_EXTERNAL_LOGGER,
                                   mhd_log, hs, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
@@ -465,12 +558,10 @@ int rc_http_server_start(rc_http_server *hs, rc_error *err)
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(hs->daemon, MHD_DAEMON_INFO_BIND_PORT);
     if (di)
         hs->port = di->port;
-    if (hs->stepping) {
-        hs->step_running = pthread_create(&hs->step_thread, NULL, step_main, hs) == 0;
-        if (!hs->step_running) {
-            rc_http_server_stop(hs);
-            return rc_error_set(err, RC_ENOMEM, "cannot start the stepping thread");
-        }
+    hs->tick_running = pthread_create(&hs->tick_thread, NULL, tick_main, hs) == 0;
+    if (!hs->tick_running) {
+        rc_http_server_stop(hs);
+        return rc_error_set(err, RC_ENOMEM, "cannot start the tick thread");
     }
     return 0;
 }
@@ -493,14 +584,21 @@ void rc_http_server_stop(rc_http_server *hs)
     atomic_store(&hs->stopping, true);
     for (size_t i = 0; i < hs->nwatches; i++)
         rci_http_watch_cancel(hs->watches[i]);
-    pthread_cond_broadcast(&hs->cond);
     pthread_mutex_unlock(&hs->lock);
+    pthread_mutex_lock(&hs->wake_lock);
+    pthread_cond_broadcast(&hs->wake_cond);
+    pthread_mutex_unlock(&hs->wake_lock);
+    if (hs->tick_running) {
+        pthread_join(hs->tick_thread, NULL);
+        hs->tick_running = false;
+    }
     MHD_stop_daemon(hs->daemon);
     hs->daemon = NULL;
-    if (hs->step_running) {
-        pthread_join(hs->step_thread, NULL);
-        hs->step_running = false;
-    }
+    pthread_mutex_lock(&hs->wake_lock); /* the streams left there are closed: this only drops references */
+    for (size_t i = 0; i < hs->nready; i++)
+        rci_http_watch_resume(hs->ready[i]);
+    hs->nready = 0;
+    pthread_mutex_unlock(&hs->wake_lock);
 }
 
 void rc_http_server_free(rc_http_server *hs)
@@ -510,13 +608,17 @@ void rc_http_server_free(rc_http_server *hs)
     rc_http_server_stop(hs);
     rci_http_tokens_free(hs->auth.tokens, hs->auth.ntokens);
     rc_metrics_free(hs->metrics);
+    rci_http_json_cache_free(hs->json_cache);
     free(hs->watches);
+    free(hs->ready);
+    free(hs->batch);
     free(hs->address);
     free(hs->tls_cert);
     free(hs->tls_key);
     free(hs->tls_cert_file);
     free(hs->tls_key_file);
-    pthread_cond_destroy(&hs->cond);
     pthread_mutex_destroy(&hs->lock);
+    pthread_cond_destroy(&hs->wake_cond);
+    pthread_mutex_destroy(&hs->wake_lock);
     free(hs);
 }

@@ -122,8 +122,10 @@ static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
                          is_kind(ri, "authorization.k8s.io", "SelfSubjectAccessReview") ||
                          is_kind(ri, "authorization.k8s.io", "LocalSubjectAccessReview")))
         rc = rci_access_review(&req, tree, out, err);
-    else if (rc == 0)
-        rc = rci_create(&req, tree, out, err);
+    else if (rc == 0) {
+        rc = rci_create_owned(&req, tree, out, err);
+        tree = NULL;
+    }
     cJSON_Delete(tree);
     return finish(ctx, &req, rc);
 }

@@ -10,6 +10,7 @@
 #define RC_APISERVER_INTERNAL_H
 
 #include <reconcile/apiserver.h>
+#include <reconcile/rbac.h>
 #include <reconcile/selector.h>
 
 #include <pthread.h>
@@ -98,6 +99,8 @@ struct rc_apiserver {
     rc_admission_plugin *plugins;
     size_t nplugins;
     bool rbac;
+    rci_map authz_cache;     /* allowed RBAC answers (authz_cache.c) */
+    uint64_t policy_gen;     /* counts committed changes of RBAC objects */
     rci_grace *grace;
     size_t ngrace, grace_cap;
     /* action log ring */
@@ -191,6 +194,9 @@ rc_object *rci_lookup(rci_req *req, const char *key);
 typedef int (*rci_change_fn)(void *ctx, rci_req *req, const rc_object *old, const cJSON *old_tree,
                              cJSON **tree, bool *conditional, rc_error *err);
 int rci_create(rci_req *req, const cJSON *input, rc_object **out, rc_error *err);
+/* rci_create taking ownership of tree (deleted whatever the outcome), for callers that built it for this
+ * write and need no copy. */
+int rci_create_owned(rci_req *req, cJSON *tree, rc_object **out, rc_error *err);
 int rci_update_with(rci_req *req, rci_change_fn fn, void *ctx, rc_object **out, rc_error *err);
 int rci_update(rci_req *req, const cJSON *input, rc_object **out, rc_error *err);
 /* The object a status-subresource write stores, from the stored tree and the incoming one (upstream's status
@@ -291,6 +297,16 @@ int rci_authorize(rci_req *req, const char *verb, rc_error *err);
 int rci_rbac_bootstrap(rc_apiserver *srv, rc_error *err);
 /* SubjectAccessReview / SelfSubjectAccessReview: answers spec and returns the review with status. */
 int rci_access_review(rci_req *req, const cJSON *review, rc_object **out, rc_error *err);
+
+/* ---- authz_cache.c ---- */
+/* True when an earlier evaluation allowed a (a->user set, resource request) under the current policy. */
+bool rci_authz_cache_allows_locked(rc_apiserver *srv, const rc_authz_attrs *a);
+/* Remembers that a was allowed (for any name, or by_name: for a->name only), unless the policy changed
+ * since gen (srv->policy_gen read when the evaluation started). */
+void rci_authz_cache_add_locked(rc_apiserver *srv, const rc_authz_attrs *a, bool by_name, uint64_t gen);
+/* A committed change of an object of ri: forgets every answer when ri is an RBAC resource. */
+void rci_authz_cache_policy_changed_locked(rc_apiserver *srv, const rc_resource_info *ri);
+void rci_authz_cache_free_locked(rc_apiserver *srv);
 
 /* ---- actions.c / faults.c ---- */
 void rci_action_record_locked(rc_apiserver *srv, const rci_req *req, int code);

@@ -25,15 +25,35 @@ typedef struct walk {
     rc_error *err;
 } walk;
 
-/* Length of the longest valid UTF-8 prefix of s (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
-static size_t utf8_valid_prefix(const unsigned char *s)
+#define SIX16 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6
+#define ONE16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+
+/* JSON text length of each ASCII byte in a string: 1, 2 for '"' and '\\', 6 for a control character
+ * (escaped as six bytes); 0 for the terminator and for bytes >= 0x80, which end the ASCII fast path. */
+static const unsigned char ascii_json_bytes[256] = {
+    0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0x00: the terminator */
+    SIX16,
+    1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x22 '"' */
+    ONE16,
+    ONE16,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, /* 0x5c '\\' */
+    ONE16,
+    ONE16,
+};
+
+/* Length of the longest valid UTF-8 prefix of s (RFC 3629: no overlongs, surrogates or > U+10FFFF);
+ * *json_bytes gets the JSON text length of that prefix: quotes, escapes. */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t *json_bytes)
 {
     const unsigned char *p = s;
-    while (*p) {
+    size_t bytes = 2;
+    for (;;) {
+        for (unsigned e; (e = ascii_json_bytes[*p]) != 0; p++) /* ASCII, the common case */
+            bytes += e;
         unsigned c = *p;
-        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
         if (!n || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
-            break;
+            break; /* the terminator or an invalid lead byte */
         bool ok = true;
         for (size_t i = 1; i < n && ok; i++)
             ok = (p[i] & 0xc0) == 0x80;
@@ -44,11 +64,20 @@ static size_t utf8_valid_prefix(const unsigned char *s)
         if (!ok)
             break;
         p += n;
+        bytes += n;
     }
+    *json_bytes = bytes;
     return (size_t)(p - s);
 }
 
-static bool is_utf8(const char *s) { return s[utf8_valid_prefix((const unsigned char *)s)] == '\0'; }
+/* True when s is valid UTF-8; adds its JSON text length to *bytes. */
+static bool utf8_counted(const char *s, size_t *bytes)
+{
+    size_t n = 0;
+    bool ok = s[utf8_valid_prefix((const unsigned char *)s, &n)] == '\0';
+    *bytes += n;
+    return ok;
+}
 
 /* Appends s to buf (at *len, capacity cap) with bytes that are not printable ASCII shown as '?'. */
 static void put_clean(char *buf, size_t cap, size_t *len, const char *s)
@@ -97,21 +126,12 @@ static int fail(walk *w, int code, const frame *f, const char *key, const char *
     return code;
 }
 
-/* JSON text length of a string: quotes, escapes. */
-static size_t string_bytes(const char *s)
-{
-    size_t n = 2;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        n += *p == '"' || *p == '\\' ? 2 : *p < 0x20 ? 6 : 1;
-    return n;
-}
-
 static int check_duplicates(walk *w, const frame *f, const cJSON *obj, size_t count)
 {
     if (count <= SMALL_OBJECT) {
         for (const cJSON *a = obj->child; a; a = a->next)
             for (const cJSON *b = a->next; b; b = b->next)
-                if (!strcmp(a->string, b->string))
+                if (a->string[0] == b->string[0] && !strcmp(a->string, b->string))
                     return fail(w, RC_EBADREQUEST, f, a->string, "FieldValueDuplicate",
                                 "duplicate field: the key is given more than once");
         return 0;
@@ -134,14 +154,14 @@ static int check_duplicates(walk *w, const frame *f, const cJSON *obj, size_t co
 static int check_node(walk *w, const frame *f, size_t depth)
 {
     const cJSON *node = f->node;
-    if (cJSON_IsString(node)) {
-        if (!is_utf8(node->valuestring))
+    int type = node->type & 0xFF;
+    if (type == cJSON_String) {
+        if (!node->valuestring || !utf8_counted(node->valuestring, &w->bytes))
             return fail(w, RC_EBADREQUEST, f, NULL, "FieldValueInvalid", "Invalid value: the string is not valid UTF-8");
-        w->bytes += string_bytes(node->valuestring);
         return 0;
     }
-    if (!cJSON_IsObject(node) && !cJSON_IsArray(node)) {
-        w->bytes += cJSON_IsNumber(node) ? 24 : 5;
+    if (type != cJSON_Object && type != cJSON_Array) {
+        w->bytes += type == cJSON_Number ? 24 : 5;
         return 0;
     }
     if (depth >= RCI_MAX_OBJECT_DEPTH) {
@@ -149,16 +169,16 @@ static int check_node(walk *w, const frame *f, size_t depth)
         snprintf(what, sizeof what, "nesting deeper than %u levels", RCI_MAX_OBJECT_DEPTH);
         return fail(w, RC_EBADREQUEST, f, NULL, "FieldValueInvalid", what);
     }
-    bool object = cJSON_IsObject(node);
+    bool object = type == cJSON_Object;
     size_t count = 0;
     w->bytes += 2;
     for (const cJSON *c = node->child; c; c = c->next, count++) {
         if (object && !c->string)
             return fail(w, RC_EBADREQUEST, f, NULL, "FieldValueInvalid", "Invalid value: a member without a key");
-        if (object && !is_utf8(c->string))
-            return fail(w, RC_EBADREQUEST, f, c->string, "FieldValueInvalid", "Invalid value: the key is not valid UTF-8");
         w->bytes += count ? 1 : 0;
-        w->bytes += object ? string_bytes(c->string) + 1 : 0;
+        if (object && !utf8_counted(c->string, &w->bytes))
+            return fail(w, RC_EBADREQUEST, f, c->string, "FieldValueInvalid", "Invalid value: the key is not valid UTF-8");
+        w->bytes += object ? 1 : 0;
         frame child = {.up = f, .node = c, .index = count, .in_array = !object};
         int rc = check_node(w, &child, depth + 1);
         if (rc != 0)

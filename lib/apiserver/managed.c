@@ -5,6 +5,7 @@
  * it changed. Lists are recorded as whole fields (no per-item k:/v: keys) and ownership is not used to
  * detect apply conflicts. Called by write.c before a changed object is committed. */
 #include "apiserver/internal.h"
+#include "apiserver/tree_equal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static void field_set(cJSON *set, const cJSON *node, const cJSON *against, int d
         if (!m->string || skipped(depth, parent, m->string, status_write))
             continue;
         const cJSON *was = against ? cJSON_GetObjectItemCaseSensitive(against, m->string) : NULL;
-        if (was && cJSON_Compare(m, was, 1))
+        if (was && rci_tree_equal(m, was))
             continue;
         char name[300];
         snprintf(name, sizeof name, "f:%s", m->string);

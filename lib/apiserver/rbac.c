@@ -125,6 +125,7 @@ typedef struct eval {
     role_ref *refs;
     size_t nrefs, cap;
     bool allowed;
+    bool by_name; /* the rule that allowed lists resourceNames */
     bool oom;
 } eval;
 
@@ -162,8 +163,13 @@ static void check_role(void *arg, const cJSON *role)
 {
     eval *e = arg;
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(role, "rules");
-    for (const cJSON *r = cJSON_IsArray(rules) ? rules->child : NULL; r && !e->allowed; r = r->next)
+    for (const cJSON *r = cJSON_IsArray(rules) ? rules->child : NULL; r && !e->allowed; r = r->next) {
         e->allowed = rc_rbac_rule_allows(r, e->attrs);
+        if (e->allowed) {
+            const cJSON *names = cJSON_GetObjectItemCaseSensitive(r, "resourceNames");
+            e->by_name = cJSON_IsArray(names) && names->child;
+        }
+    }
 }
 
 /* Calls check_role for the named role of `resource`, through get when the source has it. */
@@ -234,6 +240,13 @@ static int forbidden(const rc_authz_attrs *a, rc_error *err)
 
 int rc_rbac_authorize(const rc_rbac_source *src, const rc_authz_attrs *attrs, rc_error *err)
 {
+    return rci_rbac_authorize(src, attrs, NULL, err);
+}
+
+int rci_rbac_authorize(const rc_rbac_source *src, const rc_authz_attrs *attrs, bool *by_name, rc_error *err)
+{
+    if (by_name)
+        *by_name = false;
     if (!src || !src->list || !attrs || !attrs->verb || !*attrs->verb)
         return rc_error_set(err, RC_EINVAL, "rc_rbac_authorize: a source, attributes and a verb are required");
     if (attrs->user && user_in_group(attrs->user, "system:masters"))
@@ -247,6 +260,8 @@ int rc_rbac_authorize(const rc_rbac_source *src, const rc_authz_attrs *attrs, rc
         return rc_error_set(err, rc, "RBAC: unable to read the policy: %s", rc_strerror(rc));
     if (e.oom)
         return rc_error_set(err, RC_ENOMEM, "out of memory while authorizing");
+    if (by_name)
+        *by_name = e.by_name;
     return e.allowed ? 0 : forbidden(attrs, err);
 }
 

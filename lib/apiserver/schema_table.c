@@ -136,20 +136,19 @@ static const char *kind_fields(const rc_resource_info *ri)
     return NULL;
 }
 
-/* Finds `key` in a descriptor; true and *out = its type expression. */
+/* Finds `key` in a descriptor; true and *out = its type expression. A field name starts the descriptor
+ * or follows a space and ends at a colon; types hold neither, so a match there is a field. */
 static bool find_field(const char *desc, const char *key, type_ref *out)
 {
     size_t klen = strlen(key);
-    for (const char *p = desc; p && *p;) {
-        const char *colon = strchr(p, ':');
-        if (!colon)
-            return false;
-        const char *end = colon + strcspn(colon, " ");
-        if ((size_t)(colon - p) == klen && memcmp(p, key, klen) == 0) {
-            *out = (type_ref){colon + 1, (size_t)(end - colon - 1)};
+    if (!desc || !klen || strpbrk(key, ": "))
+        return false;
+    for (const char *p = desc; (p = strstr(p, key)) != NULL; p += klen) {
+        if ((p == desc || p[-1] == ' ') && p[klen] == ':') {
+            const char *type = p + klen + 1;
+            *out = (type_ref){type, (size_t)(strchrnul(type, ' ') - type)};
             return true;
         }
-        p = *end ? end + 1 : end;
     }
     return false;
 }

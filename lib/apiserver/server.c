@@ -147,6 +147,7 @@ rc_apiserver *rc_apiserver_new(const rc_apiserver_options *opts, rc_error *err)
     rc_rand_seed(&srv->rand, srv->opts.seed);
     pthread_mutex_init(&srv->lock, NULL);
     rci_map_init(&srv->resources);
+    rci_map_init(&srv->authz_cache);
     srv->registry = rc_registry_new();
     srv->actions = calloc(srv->opts.action_log_cap, sizeof *srv->actions);
     srv->handle = calloc(1, sizeof *srv->handle);
@@ -186,6 +187,7 @@ void rc_apiserver_free(rc_apiserver *srv)
     while (rci_map_next(&srv->resources, &it, &e))
         rci_store_free(e->value);
     rci_map_free(&srv->resources);
+    rci_authz_cache_free_locked(srv);
     for (size_t i = 0; i < srv->ngrace; i++)
         free(srv->grace[i].key);
     free(srv->grace);

@@ -130,6 +130,7 @@ int rci_store_apply_locked(rci_req *req, const char *key, rc_object *obj, rc_obj
         free(entry);
     }
     history_append(res, &ev);
+    rci_authz_cache_policy_changed_locked(srv, res->ri);
     trace(req, &ev);
     srv->pending[srv->npending++] = (rci_pending){.res = res, .ev = ev};
     if (srv->opts.auto_pump)

@@ -3,6 +3,7 @@
  * grammars with upstream's messages, LabelSelector syntax and matching, quantities, and small JSON helpers
  * the other validate_*.c files use. */
 #include "apiserver/validate.h"
+#include "apiserver/tree_equal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ bool rci_json_equivalent(const cJSON *a, const cJSON *b)
         b = NULL;
     if (!a || !b)
         return a == b;
-    return cJSON_Compare(a, b, true);
+    return rci_tree_equal(a, b);
 }
 
 void rci_v_immutable(rci_vctx *v, const char *child, const cJSON *now, const cJSON *old)

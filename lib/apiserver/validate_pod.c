@@ -336,36 +336,72 @@ void rci_validate_pod_template(rci_vctx *v, const cJSON *template_, const char *
     rci_vctx_pop(v, mark);
 }
 
+/* Objects a and b are equal but for the members skip() names (compared in place, no copies). */
+static bool equal_except(const cJSON *a, const cJSON *b, bool (*skip)(const char *key, bool node_name_free),
+                         bool node_name_free, bool (*same)(const char *key, const cJSON *x, const cJSON *y))
+{
+    size_t na = 0, nb = 0;
+    for (const cJSON *x = a->child; x; x = x->next) {
+        if (!x->string || skip(x->string, node_name_free))
+            continue;
+        na++;
+        const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+        if (!y || !same(x->string, x, y))
+            return false;
+    }
+    for (const cJSON *y = b->child; y; y = y->next)
+        nb += y->string && !skip(y->string, node_name_free);
+    return na == nb;
+}
+
+static bool is_image(const char *key, bool unused)
+{
+    (void)unused;
+    return !strcmp(key, "image");
+}
+
+static bool plain_same(const char *key, const cJSON *x, const cJSON *y)
+{
+    (void)key;
+    return rci_json_equivalent(x, y);
+}
+
+/* Container lists equal but for their images. */
+static bool containers_same(const cJSON *x, const cJSON *y)
+{
+    if (!cJSON_IsArray(x) || !cJSON_IsArray(y))
+        return rci_json_equivalent(x, y);
+    const cJSON *a = x->child, *b = y->child;
+    for (; a && b; a = a->next, b = b->next) {
+        bool same = cJSON_IsObject(a) && cJSON_IsObject(b) ? equal_except(a, b, is_image, false, plain_same)
+                                                           : rci_json_equivalent(a, b);
+        if (!same)
+            return false;
+    }
+    return !a && !b;
+}
+
+static bool spec_member_same(const char *key, const cJSON *x, const cJSON *y)
+{
+    return !strcmp(key, "containers") || !strcmp(key, "initContainers") ? containers_same(x, y)
+                                                                        : rci_json_equivalent(x, y);
+}
+
+/* activeDeadlineSeconds and tolerations (checked on their own), nodeName while the pod has none. */
+static bool free_spec_field(const char *key, bool node_name_free)
+{
+    return !strcmp(key, "activeDeadlineSeconds") || !strcmp(key, "tolerations") ||
+           (node_name_free && !strcmp(key, "nodeName"));
+}
+
 /* The Pod spec fields an update may change: container images, activeDeadlineSeconds, additions to
  * tolerations, and (standing in for the pods/binding subresource) nodeName from unset to set. */
 static bool pod_spec_update_allowed(const cJSON *spec, const cJSON *old_spec)
 {
-    cJSON *a = cJSON_Duplicate(spec, true), *b = cJSON_Duplicate(old_spec, true);
-    bool ok = false;
-    if (a && b) {
-        static const char *const lists[] = {"containers", "initContainers"};
-        for (size_t l = 0; l < 2; l++) {
-            cJSON *ca = cJSON_GetObjectItemCaseSensitive(a, lists[l]);
-            cJSON *cb = cJSON_GetObjectItemCaseSensitive(b, lists[l]);
-            for (cJSON *x = cJSON_IsArray(ca) ? ca->child : NULL; x; x = x->next)
-                cJSON_DeleteItemFromObjectCaseSensitive(x, "image");
-            for (cJSON *x = cJSON_IsArray(cb) ? cb->child : NULL; x; x = x->next)
-                cJSON_DeleteItemFromObjectCaseSensitive(x, "image");
-        }
-        static const char *const free_fields[] = {"activeDeadlineSeconds", "tolerations"};
-        for (size_t i = 0; i < 2; i++) {
-            cJSON_DeleteItemFromObjectCaseSensitive(a, free_fields[i]);
-            cJSON_DeleteItemFromObjectCaseSensitive(b, free_fields[i]);
-        }
-        if (!rci_str(b, "nodeName") || !*rci_str(b, "nodeName")) {
-            cJSON_DeleteItemFromObjectCaseSensitive(a, "nodeName");
-            cJSON_DeleteItemFromObjectCaseSensitive(b, "nodeName");
-        }
-        ok = rci_json_equivalent(a, b);
-    }
-    cJSON_Delete(a);
-    cJSON_Delete(b);
-    return ok;
+    if (rci_json_equivalent(spec, old_spec))
+        return true; /* the common case (status and metadata writes) */
+    bool node_name_free = !rci_str(old_spec, "nodeName") || !*rci_str(old_spec, "nodeName");
+    return equal_except(spec, old_spec, free_spec_field, node_name_free, spec_member_same);
 }
 
 void rci_validate_pod(rci_vctx *v, const cJSON *obj, const cJSON *old)

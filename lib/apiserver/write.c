@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "apiserver/hooks.h"
+#include "apiserver/tree_equal.h"
 #include "apiserver/limits.h"
 
 #define MAX_UPDATE_RETRIES 16
@@ -94,7 +95,7 @@ static bool spec_equal(const cJSON *a, const cJSON *b, bool skip_status)
             continue;
         na++;
         const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
-        if (!y || !cJSON_Compare(x, y, 1))
+        if (!y || !rci_tree_equal(x, y))
             return false;
     }
     for (const cJSON *y = b->child; y; y = y->next)
@@ -219,6 +220,15 @@ int rci_create(rci_req *req, const cJSON *input, rc_object **out, rc_error *err)
     cJSON *tree = cJSON_Duplicate(input, 1);
     if (!tree)
         return rc_error_set(err, RC_ENOMEM, "out of memory");
+    return rci_create_owned(req, tree, out, err);
+}
+
+int rci_create_owned(rci_req *req, cJSON *tree, rc_object **out, rc_error *err)
+{
+    if (!cJSON_IsObject(tree)) {
+        cJSON_Delete(tree);
+        return rc_error_set(err, RC_EBADREQUEST, "the body of the request must be a JSON object");
+    }
     cJSON *meta = metadata_of(tree);
     char *name_buf = req->name_buf;
     size_t name_cap = sizeof req->name_buf;
@@ -255,8 +265,11 @@ int rci_create(rci_req *req, const cJSON *input, rc_object **out, rc_error *err)
     rc_object *obj = NULL;
     for (int attempt = 0;; attempt++) {
         rc_key_format(key, sizeof key, req->ns, req->name);
-        rc = rci_commit_write(req, key, cJSON_Duplicate(tree, 1), NULL, &obj, err);
-        if (rc != RC_EEXISTS || !generated || attempt == MAX_GENERATE_NAME_RETRIES)
+        bool last = !generated || attempt == MAX_GENERATE_NAME_RETRIES; /* no retry: the commit takes tree */
+        rc = rci_commit_write(req, key, last ? tree : cJSON_Duplicate(tree, 1), NULL, &obj, err);
+        if (last)
+            tree = NULL;
+        if (rc != RC_EEXISTS || last)
             break;
         rc_error_clear(err);
         generate_name(req, metadata_of(tree), name_buf, name_cap);
@@ -303,7 +316,7 @@ static int prepare_update(rci_req *req, cJSON *tree, const cJSON *old, rc_error 
         {
             bool known = false;
             const cJSON *g;
-            cJSON_ArrayForEach(g, old_fins) known = known || cJSON_Compare(f, g, 1);
+            cJSON_ArrayForEach(g, old_fins) known = known || rci_tree_equal(f, g);
             if (!known) {
                 rc_error_set(err, RC_EINVAL, "%s \"%s\" is invalid: metadata.finalizers: Forbidden: no new "
                              "finalizers can be added if the object is being deleted", req->ri->kind, req->name);
@@ -315,7 +328,9 @@ static int prepare_update(rci_req *req, cJSON *tree, const cJSON *old, rc_error 
     }
     if (!req->subresource[0] && req->ri->has_status)
         copy_member(tree, old, "status");
-    if (!spec_equal(tree, old, req->ri->has_status)) {
+    /* rci_status_tree kept every member but status and metadata: nothing spec_equal looks at changed */
+    bool status_write = !strcmp(req->subresource, "status") && req->ri->has_status;
+    if (!status_write && !spec_equal(tree, old, req->ri->has_status)) {
         const cJSON *gen = cJSON_GetObjectItemCaseSensitive(old_meta, "generation");
         cJSON_DeleteItemFromObjectCaseSensitive(meta, "generation");
         cJSON_AddNumberToObject(meta, "generation", (cJSON_IsNumber(gen) ? gen->valuedouble : 0) + 1);
@@ -328,13 +343,37 @@ static int prepare_update(rci_req *req, cJSON *tree, const cJSON *old, rc_error 
  * strategy resets (Deployment and StatefulSet labels, Pod ownerReferences). */
 cJSON *rci_status_tree(rci_req *req, const cJSON *old_tree, const cJSON *incoming)
 {
-    cJSON *tree = cJSON_Duplicate(old_tree, 1);
-    if (!tree)
-        return NULL;
-    copy_member(tree, incoming, "status");
-    if (rci_crd_is_custom(req->srv, req->ri))
+    if (rci_crd_is_custom(req->srv, req->ri)) {
+        cJSON *tree = cJSON_Duplicate(old_tree, 1);
+        if (tree)
+            copy_member(tree, incoming, "status");
         return tree;
-    copy_member(tree, incoming, "metadata");
+    }
+    /* the stored members but status and metadata, then the incoming status and metadata (the order the
+     * members had when this copied the whole stored object and replaced those two) - without copying the
+     * stored status and metadata only to drop them */
+    cJSON *tree = cJSON_CreateObject();
+    bool ok = tree != NULL;
+    for (const cJSON *m = old_tree ? old_tree->child : NULL; ok && m; m = m->next) {
+        if (!m->string || !strcmp(m->string, "status") || !strcmp(m->string, "metadata"))
+            continue;
+        cJSON *dup = cJSON_Duplicate(m, 1);
+        ok = dup && cJSON_AddItemToObject(tree, m->string, dup);
+        if (!ok)
+            cJSON_Delete(dup);
+    }
+    static const char *const taken[] = {"status", "metadata"};
+    for (size_t i = 0; ok && i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(incoming, taken[i]);
+        cJSON *dup = v ? cJSON_Duplicate(v, 1) : NULL;
+        ok = !v || (dup && cJSON_AddItemToObject(tree, taken[i], dup));
+        if (!ok)
+            cJSON_Delete(dup);
+    }
+    if (!ok) {
+        cJSON_Delete(tree);
+        return NULL;
+    }
     cJSON *meta = metadata_of(tree);
     const cJSON *old_meta = cJSON_GetObjectItemCaseSensitive(old_tree, "metadata");
     if (is_kind(req->ri, "apps", "Deployment") || is_kind(req->ri, "apps", "StatefulSet"))
@@ -357,6 +396,17 @@ static bool delete_after_update(rci_req *req, const rc_object *obj)
     return rci_parse_time(ts, &t) && t <= rc_clock_now(req->srv->clock);
 }
 
+/* The whole objects are equal; the member the write is most likely to have changed is compared first. */
+static bool trees_equal(const rci_req *req, const cJSON *tree, const cJSON *old_tree)
+{
+    const char *likely = !strcmp(req->subresource, "status") ? "status" : "spec";
+    const cJSON *now = cJSON_GetObjectItemCaseSensitive(tree, likely);
+    const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_tree, likely);
+    if ((now || was) && !rci_tree_equal(now, was))
+        return false;
+    return rci_tree_equal(tree, old_tree);
+}
+
 static int update_once(rci_req *req, rci_change_fn fn, void *ctx, rc_object *old, rc_object **out, rc_error *err)
 {
     cJSON *old_tree = rc_object_to_cjson(old);
@@ -372,7 +422,7 @@ static int update_once(rci_req *req, rci_change_fn fn, void *ctx, rc_object *old
         rc = admit_and_validate(req, RC_ADMIT_UPDATE, tree, old_tree, err);
     if (rc == 0 && is_crd_spec_write(req))
         rc = rci_crd_reregister(req, tree, old_tree, err);
-    bool unchanged = rc == 0 && cJSON_Compare(tree, old_tree, 1);
+    bool unchanged = rc == 0 && trees_equal(req, tree, old_tree);
     if (rc == 0 && !unchanged)
         rci_managed_record(req, tree, old_tree);
     if (unchanged) {

@@ -237,21 +237,29 @@ static rci_bucket *old_bucket(rci_map *buckets, const rci_index_change *c, size_
     return rci_bucket_get(buckets, value);
 }
 
-void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *old, rc_object *obj)
+void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *old, rc_object *obj,
+                        uint64_t hash)
 {
-    for (size_t i = 0; i < c->new_vals.n; i++)
-        rci_ptrset_insert(&c->buckets[i]->members, obj);
-    for (size_t i = 0; old && old != obj && i < c->old_vals.n; i++) {
+    if (old == obj)
+        old = NULL;
+    for (size_t i = 0; i < c->new_vals.n; i++) {
+        rci_ptrset *members = &c->buckets[i]->members;
+        if (!old || !rci_ptrset_replace(members, old, obj, hash))
+            rci_ptrset_insert(members, obj, hash);
+    }
+    /* where obj took old's place this finds nothing: old is left only where obj's values differ */
+    for (size_t i = 0; old && i < c->old_vals.n; i++) {
         rci_bucket *b = old_bucket(buckets, c, i);
-        if (b && rci_ptrset_remove(&b->members, old))
+        if (b && rci_ptrset_remove(&b->members, old, hash))
             drop_if_empty(buckets, b);
     }
 }
 
-int rci_indexer_insert(const rci_indexer *ix, rci_map *buckets, rci_index_change *scratch, rc_object *obj)
+int rci_indexer_insert(const rci_indexer *ix, rci_map *buckets, rci_index_change *scratch, rc_object *obj,
+                       uint64_t hash)
 {
     int rc = rci_indexer_prepare(ix, buckets, scratch, NULL, obj);
     if (rc == 0)
-        rci_indexer_commit(buckets, scratch, NULL, obj);
+        rci_indexer_commit(buckets, scratch, NULL, obj, hash);
     return rc;
 }

@@ -60,13 +60,17 @@ void rci_buckets_clear(rci_map *buckets);
  * RC_ENOMEM leaves the buckets as they were. */
 int rci_indexer_prepare(const rci_indexer *ix, rci_map *buckets, rci_index_change *c, const rc_object *old,
                         const rc_object *obj);
-/* Applies a prepared change: obj joins its buckets, old leaves its own (emptied buckets are freed). An old
- * value equal to the new value at the same position reuses its bucket: an update that keeps its values
- * (the usual case) costs one bucket lookup per value in all. */
-void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *old, rc_object *obj);
+/* Applies a prepared change: obj joins its buckets, old leaves its own (emptied buckets are freed); hash is
+ * their key's rci_key_hash (old and obj share the key). obj takes old's place in a bucket both belong to,
+ * and an old value equal to the new value at the same position reuses its bucket: an update that keeps
+ * its values (the usual case) costs one bucket lookup and one member probe per value. */
+void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *old, rc_object *obj,
+                        uint64_t hash);
 /* Undoes a prepare that will not be committed (frees buckets it created empty). */
 void rci_indexer_abort(rci_map *buckets, const rci_index_change *c);
-/* Prepares and commits obj as a new member (building an index from scratch). RC_ENOMEM. */
-int rci_indexer_insert(const rci_indexer *ix, rci_map *buckets, rci_index_change *scratch, rc_object *obj);
+/* Prepares and commits obj, whose key hashes to hash, as a new member (building an index from scratch).
+ * RC_ENOMEM. */
+int rci_indexer_insert(const rci_indexer *ix, rci_map *buckets, rci_index_change *scratch, rc_object *obj,
+                       uint64_t hash);
 
 #endif

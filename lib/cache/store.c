@@ -1,10 +1,18 @@
 /* store.c - rc_store: 32 shards, each an rwlock over an object table, plus named indexes guarded by one
  * index lock. Lock order: config_lock, then shards in ascending order, then index_lock. A write holds its
  * shard and the index lock while it updates both, so readers of either see whole changes; replace and
- * add_indexer build their new structures first and swap them in under every lock. */
+ * add_indexer build their new structures first and swap them in under every lock.
+ * rc_store_get, the hot read, takes no lock when it can: it announces the shard it reads in a reader
+ * slot of its own cache line (a thread keeps to one slot), then checks the shard's `writing` flag; a
+ * writer sets the flag after taking the shard's write lock and waits until no slot names its shard
+ * before it changes anything. Both sides are sequentially consistent, so either the reader sees the flag
+ * (and falls back to the read lock) or the writer sees the reader (and waits for the few hundred
+ * instructions of its lookup): two reading threads write no shared cache line. */
 #include <reconcile/store.h>
 
+#include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +24,22 @@
 
 #define NSHARDS 32 /* a power of two; also below ThreadSanitizer's 64 locks held at once */
 #define SHARD_OF(h) ((size_t)((h) >> 59))
+#define READER_SLOTS 16
 
 typedef struct shard {
     _Alignas(64) pthread_rwlock_t lock;
+    atomic_bool writing; /* set by the write lock's holder while it may change the table */
     rci_objtable table;
 } shard;
 
+typedef struct reader_slot {
+    _Alignas(64) atomic_uint shard; /* 1 + the shard a lock-free get is reading, 0 = free */
+} reader_slot;
+
 struct rc_store {
     shard shards[NSHARDS];
+    reader_slot readers[READER_SLOTS];
+    atomic_uint readers_used; /* slots below this were ever claimed: the ones a writer checks */
     pthread_mutex_t config_lock; /* serialises add_indexer and replace */
     pthread_rwlock_t index_lock; /* guards the indexers array, their buckets and `changes` */
     rci_indexer **indexers;
@@ -72,8 +88,12 @@ rc_store *rc_store_new(void)
     rc_store *s = memset(mem, 0, sizeof(rc_store));
     for (size_t i = 0; i < NSHARDS; i++) {
         rwlock_init(&s->shards[i].lock);
+        atomic_init(&s->shards[i].writing, false);
         rci_objtable_init(&s->shards[i].table);
     }
+    for (size_t k = 0; k < READER_SLOTS; k++)
+        atomic_init(&s->readers[k].shard, 0);
+    atomic_init(&s->readers_used, 0);
     pthread_mutex_init(&s->config_lock, NULL);
     rwlock_init(&s->index_lock);
     atomic_init(&s->count, 0);
@@ -120,24 +140,80 @@ static const char *valid_key(const rc_object *obj)
     return rc_object_key(obj);
 }
 
+/* The slot a thread tries first: threads take turns, so a handful of readers never share a line. */
+static unsigned reader_hint(void)
+{
+    static atomic_uint next_hint;
+    static _Thread_local unsigned hint = UINT_MAX;
+    if (hint == UINT_MAX)
+        hint = atomic_fetch_add_explicit(&next_hint, 1, memory_order_relaxed) % READER_SLOTS;
+    return hint;
+}
+
+/* Claims a reader slot for shard i unless a writer is at work there; NULL = take the read lock. */
+static reader_slot *read_begin(rc_store *s, size_t i)
+{
+    unsigned k = reader_hint();
+    for (unsigned tries = 0; tries < READER_SLOTS; tries++, k = (k + 1) % READER_SLOTS) {
+        reader_slot *r = &s->readers[k];
+        if (atomic_load_explicit(&r->shard, memory_order_relaxed) != 0)
+            continue;
+        /* published before the claim, so a writer that misses the count also misses the claim */
+        for (unsigned used = atomic_load(&s->readers_used); used <= k;)
+            atomic_compare_exchange_weak(&s->readers_used, &used, k + 1);
+        unsigned free_mark = 0;
+        if (!atomic_compare_exchange_strong(&r->shard, &free_mark, (unsigned)i + 1))
+            continue;
+        if (!atomic_load(&s->shards[i].writing))
+            return r;
+        atomic_store_explicit(&r->shard, 0, memory_order_release);
+        return NULL;
+    }
+    return NULL;
+}
+
+static void read_end(reader_slot *r) { atomic_store_explicit(&r->shard, 0, memory_order_release); }
+
+/* Takes shard i for writing and waits until no lock-free reader is inside it. */
+static void shard_wrlock(rc_store *s, size_t i)
+{
+    pthread_rwlock_wrlock(&s->shards[i].lock);
+    atomic_store(&s->shards[i].writing, true);
+    for (size_t k = 0, used = atomic_load(&s->readers_used); k < used; k++)
+        for (unsigned spins = 0; atomic_load(&s->readers[k].shard) == i + 1; spins++)
+            if (spins > 64)
+                sched_yield();
+}
+
+static void shard_wrunlock(rc_store *s, size_t i)
+{
+    atomic_store_explicit(&s->shards[i].writing, false, memory_order_release);
+    pthread_rwlock_unlock(&s->shards[i].lock);
+}
+
 static void lock_all(rc_store *s, bool write)
 {
     for (size_t i = 0; i < NSHARDS; i++) {
         if (write)
-            pthread_rwlock_wrlock(&s->shards[i].lock);
+            shard_wrlock(s, i);
         else
             pthread_rwlock_rdlock(&s->shards[i].lock);
     }
 }
 
-static void unlock_all(rc_store *s)
+static void unlock_all(rc_store *s, bool write)
 {
-    for (size_t i = NSHARDS; i-- > 0;)
-        pthread_rwlock_unlock(&s->shards[i].lock);
+    for (size_t i = NSHARDS; i-- > 0;) {
+        if (write)
+            shard_wrunlock(s, i);
+        else
+            pthread_rwlock_unlock(&s->shards[i].lock);
+    }
 }
 
-/* Moves the indexes from old to obj (either NULL). Caller holds the object's shard for writing. */
-static int index_change(rc_store *s, rc_object *old, rc_object *obj)
+/* Moves the indexes from old to obj (either NULL), whose key hashes to hash. Caller holds the object's
+ * shard for writing. */
+static int index_change(rc_store *s, rc_object *old, rc_object *obj, uint64_t hash)
 {
     pthread_rwlock_wrlock(&s->index_lock);
     for (size_t i = 0; i < s->nindexers; i++) {
@@ -150,7 +226,7 @@ static int index_change(rc_store *s, rc_object *old, rc_object *obj)
         }
     }
     for (size_t i = 0; i < s->nindexers; i++)
-        rci_indexer_commit(&s->indexers[i]->buckets, &s->changes[i], old, obj);
+        rci_indexer_commit(&s->indexers[i]->buckets, &s->changes[i], old, obj, hash);
     pthread_rwlock_unlock(&s->index_lock);
     return 0;
 }
@@ -161,7 +237,7 @@ int rci_store_put(rc_store *s, rc_object *obj, uint64_t hash, rc_object **replac
     shard *sh = &s->shards[SHARD_OF(hash)];
     int rc = 0;
     *replaced = NULL;
-    pthread_rwlock_wrlock(&sh->lock);
+    shard_wrlock(s, SHARD_OF(hash));
     /* room first (a replace may grow the table a little early), so one probe finds the slot for both */
     rci_objslot *slot = rci_objtable_reserve(&sh->table, 1) ? rci_objtable_slot(&sh->table, key, hash) : NULL;
     rc_object *old = slot ? slot->obj : NULL;
@@ -169,7 +245,7 @@ int rci_store_put(rc_store *s, rc_object *obj, uint64_t hash, rc_object **replac
         rc = RC_ENOMEM;
     } else if (old == obj) {
         *replaced = rc_object_ref(old);
-    } else if ((rc = index_change(s, old, obj)) == 0) {
+    } else if ((rc = index_change(s, old, obj, hash)) == 0) {
         if (old) {
             slot->obj = rc_object_ref(obj);
         } else {
@@ -178,7 +254,7 @@ int rci_store_put(rc_store *s, rc_object *obj, uint64_t hash, rc_object **replac
         }
         *replaced = old;
     }
-    pthread_rwlock_unlock(&sh->lock);
+    shard_wrunlock(s, SHARD_OF(hash));
     return rc;
 }
 
@@ -204,14 +280,14 @@ int rc_store_delete_key(rc_store *s, const char *key)
         return RC_EINVAL;
     uint64_t h = rci_key_hash(key);
     shard *sh = &s->shards[SHARD_OF(h)];
-    pthread_rwlock_wrlock(&sh->lock);
+    shard_wrlock(s, SHARD_OF(h));
     rc_object *old = rci_objtable_get(&sh->table, key, h);
-    int rc = old ? index_change(s, old, NULL) : RC_ENOTFOUND;
+    int rc = old ? index_change(s, old, NULL, h) : RC_ENOTFOUND;
     if (rc == 0) {
         rci_objtable_remove(&sh->table, key, h);
         atomic_fetch_sub_explicit(&s->count, 1, memory_order_relaxed);
     }
-    pthread_rwlock_unlock(&sh->lock);
+    shard_wrunlock(s, SHARD_OF(h));
     if (rc == 0)
         rc_object_unref(old);
     return rc;
@@ -229,10 +305,26 @@ rc_object *rc_store_get(rc_store *s, const char *key)
         return NULL;
     uint64_t h = rci_key_hash(key);
     shard *sh = &s->shards[SHARD_OF(h)];
-    pthread_rwlock_rdlock(&sh->lock);
+    reader_slot *r = read_begin(s, SHARD_OF(h));
+    if (!r)
+        pthread_rwlock_rdlock(&sh->lock);
     rc_object *o = rc_object_ref(rci_objtable_get(&sh->table, key, h));
-    pthread_rwlock_unlock(&sh->lock);
+    if (r)
+        read_end(r);
+    else
+        pthread_rwlock_unlock(&sh->lock);
     return o;
+}
+
+void rci_store_prefetch(rc_store *s, uint64_t hash)
+{
+    reader_slot *r = read_begin(s, SHARD_OF(hash));
+    if (!r)
+        return;
+    const rci_objtable *t = &s->shards[SHARD_OF(hash)].table;
+    if (t->cap)
+        __builtin_prefetch(&t->slots[hash & (t->cap - 1)]);
+    read_end(r);
 }
 
 size_t rc_store_len(rc_store *s)
@@ -267,7 +359,7 @@ int rc_store_list(rc_store *s, rc_object_list *out)
             if (t->slots[j].obj)
                 out->items[out->count++] = rc_object_ref(t->slots[j].obj);
     }
-    unlock_all(s);
+    unlock_all(s, false);
     return rc;
 }
 
@@ -287,7 +379,7 @@ size_t rc_store_foreach(rc_store *s, bool (*fn)(void *ctx, rc_object *obj), void
             }
         }
     }
-    unlock_all(s);
+    unlock_all(s, false);
     return visited;
 }
 
@@ -330,7 +422,7 @@ int rc_store_list_keys(rc_store *s, char ***keys, size_t *n)
             if (t->slots[j].obj)
                 strblock_put(ptrs, k++, &data, rc_object_key(t->slots[j].obj));
     }
-    unlock_all(s);
+    unlock_all(s, false);
     if (!ptrs)
         return RC_ENOMEM;
     *keys = ptrs;
@@ -467,7 +559,8 @@ static int index_tables(rc_store *s, rci_objtable *tables, rci_map *buckets, siz
     for (size_t i = 0; rc == 0 && i < NSHARDS; i++)
         for (size_t j = 0; rc == 0 && j < tables[i].cap; j++)
             for (size_t k = 0; rc == 0 && tables[i].slots[j].obj && k < nix; k++)
-                rc = rci_indexer_insert(s->indexers[k], &buckets[k], &scratch, tables[i].slots[j].obj);
+                rc = rci_indexer_insert(s->indexers[k], &buckets[k], &scratch, tables[i].slots[j].obj,
+                                        tables[i].slots[j].hash);
     rci_index_change_free(&scratch);
     return rc;
 }
@@ -490,14 +583,15 @@ int rc_store_add_indexer(rc_store *s, const char *name, rc_index_fn fn, void *ct
         for (size_t i = 0; rc == 0 && i < NSHARDS; i++)
             for (size_t j = 0; rc == 0 && j < s->shards[i].table.cap; j++)
                 if (s->shards[i].table.slots[j].obj)
-                    rc = rci_indexer_insert(ix, &ix->buckets, &scratch, s->shards[i].table.slots[j].obj);
+                    rc = rci_indexer_insert(ix, &ix->buckets, &scratch, s->shards[i].table.slots[j].obj,
+                                            s->shards[i].table.slots[j].hash);
         rci_index_change_free(&scratch);
         if (rc == 0) {
             pthread_rwlock_wrlock(&s->index_lock);
             rc = indexers_append(s, ix);
             pthread_rwlock_unlock(&s->index_lock);
         }
-        unlock_all(s);
+        unlock_all(s, false);
         if (rc != 0)
             rc_error_set(err, rc, "out of memory building indexer \"%s\"", name);
     }
@@ -579,7 +673,7 @@ int rc_store_replace(rc_store *s, rc_object *const *objs, size_t n, rc_error *er
     }
     atomic_store(&s->count, total);
     pthread_rwlock_unlock(&s->index_lock);
-    unlock_all(s);
+    unlock_all(s, true);
     pthread_mutex_unlock(&s->config_lock);
     for (size_t i = 0; i < NSHARDS; i++)
         table_release(&fresh[i]);
@@ -608,6 +702,6 @@ size_t rc_store_overhead_bytes(rc_store *s)
         }
     }
     pthread_rwlock_unlock(&s->index_lock);
-    unlock_all(s);
+    unlock_all(s, false);
     return bytes;
 }

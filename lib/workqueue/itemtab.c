@@ -6,15 +6,15 @@
 
 #define MIN_CAP 64
 
-void rci_itemtab_init(rci_itemtab *t) { *t = (rci_itemtab){0}; }
+void rci_itemtab_init(rci_itemtab *t, size_t key_off) { *t = (rci_itemtab){.key_off = key_off}; }
 
 void rci_itemtab_free(rci_itemtab *t)
 {
     free(t->slots);
-    *t = (rci_itemtab){0};
+    *t = (rci_itemtab){.key_off = t->key_off};
 }
 
-static void put(rci_itemtab_slot *slots, size_t mask, uint64_t hash, rci_wq_item *it)
+static void put(rci_itemtab_slot *slots, size_t mask, uint64_t hash, void *it)
 {
     size_t j = hash & mask;
     while (slots[j].it)
@@ -39,33 +39,46 @@ bool rci_itemtab_reserve(rci_itemtab *t)
     return true;
 }
 
-void rci_itemtab_insert(rci_itemtab *t, uint64_t hash, rci_wq_item *it)
+void rci_itemtab_insert(rci_itemtab *t, uint64_t hash, void *it)
 {
     put(t->slots, t->cap - 1, hash, it);
     t->count++;
 }
 
-rci_wq_item *rci_itemtab_find_key(const rci_itemtab *t, uint64_t hash, const char *key)
+void *rci_itemtab_find_key(const rci_itemtab *t, uint64_t hash, const char *key)
 {
     if (!t->cap)
         return NULL;
     size_t mask = t->cap - 1;
     for (size_t j = hash & mask; t->slots[j].it; j = (j + 1) & mask)
-        if (t->slots[j].hash == hash && strcmp(t->slots[j].it->key, key) == 0)
+        if (t->slots[j].hash == hash && strcmp((const char *)t->slots[j].it + t->key_off, key) == 0)
             return t->slots[j].it;
     return NULL;
 }
 
-rci_wq_item *rci_itemtab_remove(rci_itemtab *t, uint64_t hash, const rci_wq_item *it)
+/* The index of the slot holding the record at address it under hash, or t->cap when it is not there. */
+static size_t slot_of(const rci_itemtab *t, uint64_t hash, const void *it)
 {
     if (!t->cap)
-        return NULL;
+        return 0;
     size_t mask = t->cap - 1, j = hash & mask;
     while (t->slots[j].it && t->slots[j].it != it)
         j = (j + 1) & mask;
-    rci_wq_item *found = t->slots[j].it;
-    if (!found)
+    return t->slots[j].it ? j : t->cap;
+}
+
+void *rci_itemtab_find(const rci_itemtab *t, uint64_t hash, const void *it)
+{
+    size_t j = slot_of(t, hash, it);
+    return j < t->cap ? t->slots[j].it : NULL;
+}
+
+void *rci_itemtab_remove(rci_itemtab *t, uint64_t hash, const void *it)
+{
+    size_t j = slot_of(t, hash, it), mask = t->cap - 1;
+    if (j == t->cap)
         return NULL;
+    void *found = t->slots[j].it;
     /* Backward shift: a later member of the probe run moves into the hole unless its home slot lies
      * cyclically in (hole, k], where it must stay reachable. */
     size_t hole = j;
@@ -82,10 +95,10 @@ rci_wq_item *rci_itemtab_remove(rci_itemtab *t, uint64_t hash, const rci_wq_item
     return found;
 }
 
-rci_wq_item *rci_itemtab_next(const rci_itemtab *t, size_t *iter)
+void *rci_itemtab_next(const rci_itemtab *t, size_t *iter)
 {
     while (*iter < t->cap) {
-        rci_wq_item *it = t->slots[(*iter)++].it;
+        void *it = t->slots[(*iter)++].it;
         if (it)
             return it;
     }

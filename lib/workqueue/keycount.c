@@ -1,10 +1,12 @@
 /* keycount.c - per-key attempt counters behind the back-off rate limiters; see keycount.h. Each entry is
- * one allocation holding the count and the key the map points at. */
+ * one allocation holding the count and the key the table compares. */
 #include "workqueue/keycount.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/map.h"
 
 typedef struct entry {
     int count;
@@ -14,16 +16,15 @@ typedef struct entry {
 void rci_keycount_init(rci_keycount *kc)
 {
     pthread_mutex_init(&kc->mu, NULL);
-    rci_map_init(&kc->map);
+    rci_itemtab_init(&kc->map, offsetof(entry, key));
 }
 
 void rci_keycount_free(rci_keycount *kc)
 {
-    size_t it = 0;
-    const rci_map_entry *e;
-    while (rci_map_next(&kc->map, &it, &e))
-        free(e->value);
-    rci_map_free(&kc->map);
+    entry *e;
+    for (size_t i = 0; (e = rci_itemtab_next(&kc->map, &i));)
+        free(e);
+    rci_itemtab_free(&kc->map);
     pthread_mutex_destroy(&kc->mu);
 }
 
@@ -32,19 +33,18 @@ int rci_keycount_next(rci_keycount *kc, const char *key)
     uint64_t hash = rci_hash_str(key);
     int before = 0;
     pthread_mutex_lock(&kc->mu);
-    entry *e = rci_map_get_h(&kc->map, key, hash);
+    entry *e = rci_itemtab_find_key(&kc->map, hash, key);
     if (e) {
         before = e->count;
         if (e->count < INT_MAX)
             e->count++;
-    } else {
+    } else if (rci_itemtab_reserve(&kc->map)) {
         size_t n = strlen(key) + 1;
         e = malloc(sizeof *e + n);
         if (e) {
             e->count = 1;
             memcpy(e->key, key, n);
-            if (rci_map_put_h(&kc->map, e->key, hash, e, NULL) != 0)
-                free(e);
+            rci_itemtab_insert(&kc->map, hash, e);
         }
     }
     pthread_mutex_unlock(&kc->mu);
@@ -53,8 +53,9 @@ int rci_keycount_next(rci_keycount *kc, const char *key)
 
 int rci_keycount_get(rci_keycount *kc, const char *key)
 {
+    uint64_t hash = rci_hash_str(key);
     pthread_mutex_lock(&kc->mu);
-    entry *e = rci_map_get(&kc->map, key);
+    entry *e = rci_itemtab_find_key(&kc->map, hash, key);
     int n = e ? e->count : 0;
     pthread_mutex_unlock(&kc->mu);
     return n;
@@ -62,7 +63,10 @@ int rci_keycount_get(rci_keycount *kc, const char *key)
 
 void rci_keycount_forget(rci_keycount *kc, const char *key)
 {
+    uint64_t hash = rci_hash_str(key);
     pthread_mutex_lock(&kc->mu);
-    free(rci_map_remove(&kc->map, key));
+    entry *e = rci_itemtab_find_key(&kc->map, hash, key);
+    if (e)
+        free(rci_itemtab_remove(&kc->map, hash, e));
     pthread_mutex_unlock(&kc->mu);
 }

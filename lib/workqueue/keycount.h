@@ -1,15 +1,17 @@
 /* keycount.h - per-key attempt counters for the rate limiters (exponential and fast-slow back-off):
- * a hash map from a copied key to a count, with its own lock so a limiter can be shared by queues. */
+ * a table (itemtab.h) from a copied key to a count, with its own lock so a limiter can be shared by
+ * queues. Forgotten keys leave no tombstones, so asking about a key never counted (every first retry
+ * asks) stays a short probe. */
 #ifndef RC_WORKQUEUE_KEYCOUNT_H
 #define RC_WORKQUEUE_KEYCOUNT_H
 
 #include <pthread.h>
 
-#include "util/map.h"
+#include "workqueue/itemtab.h"
 
 typedef struct rci_keycount {
     pthread_mutex_t mu;
-    rci_map map;
+    rci_itemtab map;
 } rci_keycount;
 
 void rci_keycount_init(rci_keycount *kc);

@@ -1,12 +1,17 @@
 /* queue.c - rc_workqueue: de-duplicating, delaying, rate-limited, prioritised queue of string keys.
  *
- * One lock guards everything. Each distinct key is interned once as an rci_wq_item found through a
- * tombstone-free key table; the record carries its state flags, so an add of a waiting key is a lock
- * plus one lookup. Ready records sit in one FIFO list per priority level (a bit mask finds the highest
- * non-empty level); delayed records in a 4-ary heap by (ready time, insertion order); records handed out
- * in a small pointer set so done() finds them by the key pointer get returned. Records that become idle
- * stay interned (LRU list, bounded) so recurring keys are found without an insert; records evicted from
- * it go to a free list so unique keys reuse warm memory instead of calling malloc under the lock.
+ * One lock guards everything but the intake. Each distinct key is interned once as an rci_wq_item found
+ * through a tombstone-free key table; the record carries its state flags, so an add of a waiting key is a
+ * lock plus one lookup. Ready records sit in one FIFO list per priority level (a bit mask finds the
+ * highest non-empty level); delayed records in a 4-ary heap by (ready time, insertion order); records
+ * handed out in a small pointer set so done() (and a retry passing it) finds them by the key pointer get
+ * returned. Records that become idle stay interned a while, and evicted ones are reused (records.c;
+ * the state all parts share is in queue_internal.h). An add that the lock-free lookaside cannot settle
+ * (any add now or later) is appended to the intake (intake.h) under the intake's own lock, and every
+ * holder of the queue lock first applies the pending intake in order (lock_queue). So a producer takes
+ * the queue lock only to wake a sleeping getter when none spins, to count a retry in the metrics, or to
+ * apply a batch while the lock is free; the getters take many adds per handover of the lock, and apply
+ * them with the key-table slots prefetched a few adds ahead.
  * A getter that finds nothing spins briefly (one at a time, outside the lock) before it sleeps, so a
  * steady stream of adds reaches it without a futex wake-up; sleeping getters are woken after the lock is
  * released, and only for keys no spinner will take. Blocking is confined to get and
@@ -19,88 +24,20 @@
 #include <string.h>
 #include <time.h>
 
-#include "workqueue/delayheap.h"
-#include "workqueue/item.h"
-#include "workqueue/itemtab.h"
-#include "workqueue/lookaside.h"
-#include "workqueue/procset.h"
 #include "workqueue/queue.h"
+#include "workqueue/queue_internal.h"
 
-#define NLEVELS (RC_WORKQUEUE_PRIORITY_MAX - RC_WORKQUEUE_PRIORITY_MIN + 1)
 #define DEFAULT_AGING_EVERY 16
 #define DEFAULT_IDLE_KEYS 4096
 /* Polls a spinning getter makes before it sleeps (a few tens of microseconds). */
 #define SPIN_POLLS 2048
-/* Key bytes every recycled record can hold: a record with a short key is 128 bytes in all. */
-#define MIN_KEY_CAP (128 - offsetof(rci_wq_item, key))
-
-typedef struct item_list {
-    rci_wq_item *head, *tail;
-    size_t len;
-} item_list;
-
-struct rc_workqueue {
-    pthread_mutex_t mu;
-    pthread_cond_t ready_cond; /* getters wait here */
-    pthread_cond_t drain_cond; /* shut_down_with_drain waits here */
-    rc_clock *clock;
-    rc_rate_limiter *limiter;
-    const rc_workqueue_metrics_ops *mops; /* NULL: metrics off, no timestamps taken */
-    void *mctx, *qm;
-    char *name;
-    rci_itemtab keys;           /* key -> rci_wq_item, every interned record */
-    /* Copies of keys.slots / keys.cap, published after every change, so an add can prefetch its slot
-     * before taking the lock (the slot is usually a cache miss with many keys). */
-    _Atomic(rci_itemtab_slot *) slots_hint;
-    _Atomic size_t cap_hint;
-    item_list levels[NLEVELS];  /* ready records per priority, first-in first */
-    uint32_t level_mask;        /* bit i set when levels[i] is not empty */
-    size_t nready;
-    rci_delayheap delayed;
-    rci_procset inflight;
-    item_list idle;             /* least recently used first */
-    size_t idle_max;
-    rci_wq_item *free_items;    /* forgotten records (linked by next), reused for new keys */
-    uint64_t generation;        /* of the last record given a key */
-    rci_lookaside *lookaside;   /* lock-free dedup of adds of waiting keys */
-    _Atomic bool closed;        /* shutting_down, readable without the lock */
-    uint64_t next_seq;
-    unsigned aging_every, skipped;
-    unsigned waiters, drain_waiters;
-    unsigned signalled; /* getters signalled and not yet back from their wait */
-    unsigned to_signal; /* getters to signal once the lock is released */
-    unsigned spinners;  /* getters polling `changes` outside the lock (at most one) */
-    /* Bumped (under the lock) whenever a spinning getter should look again: a key became ready, the
-     * earliest deadline moved, notify or shut-down. */
-    _Atomic unsigned changes;
-    bool shutting_down;
-};
-
-static void list_append(item_list *l, rci_wq_item *it)
-{
-    it->next = NULL;
-    it->prev = l->tail;
-    if (l->tail)
-        l->tail->next = it;
-    else
-        l->head = it;
-    l->tail = it;
-    l->len++;
-}
-
-static void list_unlink(item_list *l, rci_wq_item *it)
-{
-    if (it->prev)
-        it->prev->next = it->next;
-    else
-        l->head = it->next;
-    if (it->next)
-        it->next->prev = it->prev;
-    else
-        l->tail = it->prev;
-    it->prev = it->next = NULL;
-    l->len--;
-}
+/* Pending intake bytes at which a producer applies the batch itself if the queue lock is free (about
+ * 20 short keys: small enough that a get after a burst of adds does not pay for a long batch, W4), and
+ * at which it waits for the lock to do so. */
+#define INTAKE_BATCH 1024
+#define INTAKE_MAX 65536
+/* Adds ahead of the one being applied whose key-table slots are being loaded. */
+#define PREFETCH_AHEAD 8
 
 static int level_of(int priority) { return priority - RC_WORKQUEUE_PRIORITY_MIN; }
 
@@ -112,12 +49,22 @@ static void announce_change(rc_workqueue *q)
                           memory_order_release);
 }
 
+/* Stored only when it changes, so producers reading it keep their copy of the line. */
+static void update_hungry(rc_workqueue *q)
+{
+    bool h = q->waiters > q->signalled + q->to_signal;
+    if (atomic_load_explicit(&q->hungry, memory_order_relaxed) != h)
+        atomic_store(&q->hungry, h);
+}
+
 /* Asks for one more blocked getter to be woken, unless every blocked getter is already on its way. */
 static void wake_getter(rc_workqueue *q)
 {
     announce_change(q);
-    if (q->waiters > q->signalled + q->to_signal)
+    if (q->waiters > q->signalled + q->to_signal) {
         q->to_signal++;
+        update_hungry(q);
+    }
 }
 
 /* A key became ready: a sleeping getter is needed only for keys beyond those a spinner will take. */
@@ -137,22 +84,25 @@ static void cpu_relax(void)
 #endif
 }
 
-/* Called with the lock held and nothing to hand out: releases the lock, polls until something changes,
- * the earliest delayed key is due or the spin budget is spent, and takes the lock again. */
+/* Called with the lock held and nothing to hand out: releases the lock, polls until something changes
+ * (or an add reaches the intake), the earliest delayed key is due or the spin budget is spent, and takes
+ * the lock again. */
 static void spin_unlocked(rc_workqueue *q)
 {
     unsigned seen = atomic_load_explicit(&q->changes, memory_order_relaxed);
     rci_wq_item *next = rci_delayheap_top(&q->delayed);
     rc_time deadline = next ? next->ready_at : RC_TIME_NEVER;
-    q->spinners++;
+    atomic_store(&q->spinners, q->spinners + 1);
     pthread_mutex_unlock(&q->mu);
-    for (int i = 1; i <= SPIN_POLLS && atomic_load_explicit(&q->changes, memory_order_acquire) == seen; i++) {
+    for (int i = 1; i <= SPIN_POLLS && atomic_load_explicit(&q->changes, memory_order_acquire) == seen &&
+                    !rci_intake_pending(&q->intake);
+         i++) {
         if (i % 16 == 0 && deadline != RC_TIME_NEVER && rc_clock_now(q->clock) >= deadline)
             break;
         cpu_relax();
     }
     pthread_mutex_lock(&q->mu);
-    q->spinners--;
+    atomic_store(&q->spinners, q->spinners - 1); /* before the caller looks at the intake again */
 }
 
 /* Releases the lock, then sends the signals wake_getter asked for: a woken getter does not run into the
@@ -162,6 +112,7 @@ static void unlock_and_wake(rc_workqueue *q)
     unsigned n = q->to_signal;
     q->signalled += n;
     q->to_signal = 0;
+    update_hungry(q);
     pthread_mutex_unlock(&q->mu);
     while (n--)
         pthread_cond_signal(&q->ready_cond);
@@ -202,11 +153,12 @@ static void raise_priority(rc_workqueue *q, rci_wq_item *it, int priority)
     }
 }
 
-static void count_add(rc_workqueue *q, rci_wq_item *it)
+/* Metrics of a key becoming dirty at time `when` (taken only when metrics are on). */
+static void count_add(rc_workqueue *q, rci_wq_item *it, rc_time when)
 {
     if (!q->mops)
         return;
-    it->added_at = rc_clock_now(q->clock);
+    it->added_at = when;
     q->mops->add(q->qm);
     q->mops->depth(q->qm, 1);
 }
@@ -219,15 +171,16 @@ static void unschedule(rc_workqueue *q, rci_wq_item *it)
     }
 }
 
-/* Makes it ready now (or dirty while processing), merging with whatever state it is in. */
-static void add_now(rc_workqueue *q, rci_wq_item *it, int priority)
+/* Makes it ready now (or dirty while processing), merging with whatever state it is in; `when` is the
+ * add's time for the metrics. */
+static void add_now(rc_workqueue *q, rci_wq_item *it, int priority, rc_time when)
 {
     if (rci_wq_flags(it) & (RCI_WQ_READY | RCI_WQ_DIRTY)) {
         raise_priority(q, it, priority);
         return;
     }
     unschedule(q, it);
-    count_add(q, it);
+    count_add(q, it, when);
     unsigned flags = rci_wq_flags(it);
     if (flags & RCI_WQ_PROCESSING) {
         rci_wq_set_state(it, flags | RCI_WQ_DIRTY, priority);
@@ -275,85 +228,84 @@ static void promote_due(rc_workqueue *q)
     rc_time now = rc_clock_now(q->clock);
     rci_wq_item *it;
     while ((it = rci_delayheap_top(&q->delayed)) && it->ready_at <= now)
-        add_now(q, it, it->delay_priority);
+        add_now(q, it, it->delay_priority, now);
 }
 
-/* Records are never freed while the queue lives (the lookaside may still point at them): a forgotten
- * record joins the free list for the next new key. */
-static void forget_record(rc_workqueue *q, rci_wq_item *it)
+/* An add's time for the metrics, taken only when they are on. */
+static rc_time metrics_now(rc_workqueue *q) { return q->mops ? rc_clock_now(q->clock) : 0; }
+
+/* Applies one add; false when out of memory (nothing changed that a retry would repeat wrongly). */
+static bool apply_add(rc_workqueue *q, const rci_intake_entry *e)
 {
-    rci_itemtab_remove(&q->keys, it->hash, it);
-    rci_wq_set_flags(it, 0);
-    it->next = q->free_items;
-    q->free_items = it;
+    rci_wq_item *it = rci_wq_record_for_add(q, e);
+    if (!it)
+        return false;
+    rci_lookaside_publish(q->lookaside, it);
+    bool ok = true;
+    if (!(e->flags & RCI_INTAKE_DELAYED))
+        add_now(q, it, e->priority, e->added_at);
+    else
+        ok = add_delayed(q, it, e->priority, e->ready_at);
+    if (ok && q->mops && (e->flags & RCI_INTAKE_RETRY))
+        q->mops->retry(q->qm);
+    rci_wq_park_if_unused(q, it);
+    return ok;
 }
 
-/* A record with no state left joins the idle list; the least recently used idle record beyond the
- * bound is dropped. */
-static void park_if_unused(rc_workqueue *q, rci_wq_item *it)
+/* Applies the pending intake in order. Adds that cannot be applied for lack of memory stay in the
+ * batch, first in line for the next holder of the lock. */
+static void apply_intake(rc_workqueue *q)
 {
-    if (rci_wq_flags(it))
+    if (!rci_intake_unapplied(&q->batch) && !rci_intake_take(&q->intake, &q->batch))
         return;
-    rci_wq_set_flags(it, RCI_WQ_IDLE);
-    list_append(&q->idle, it);
-    if (q->idle.len > q->idle_max) {
-        rci_wq_item *old = q->idle.head;
-        list_unlink(&q->idle, old);
-        forget_record(q, old);
+    rci_intake_batch ahead = q->batch; /* a cursor PREFETCH_AHEAD adds in front */
+    rci_intake_entry *e;
+    for (int i = 0; i < PREFETCH_AHEAD && (e = rci_intake_peek(&ahead)); i++) {
+        rci_itemtab_prefetch(&q->keys, e->hash);
+        rci_intake_advance(&ahead);
     }
-}
-
-/* A record able to hold n key bytes: a recycled one when it fits, else a new allocation. */
-static rci_wq_item *new_record(rc_workqueue *q, size_t n)
-{
-    rci_wq_item *it = q->free_items;
-    if (it && it->key_cap >= n) {
-        q->free_items = it->next;
-        return it;
-    }
-    size_t cap = ((n > MIN_KEY_CAP ? n : MIN_KEY_CAP) + 7) & ~(size_t)7;
-    if (cap > UINT32_MAX)
-        return NULL;
-    it = malloc(offsetof(rci_wq_item, key) + cap);
-    if (it) {
-        it->key_cap = (uint32_t)cap;
-        atomic_init(&it->state, 0);
-    }
-    return it;
-}
-
-static rci_wq_item *intern(rc_workqueue *q, const char *key, uint64_t hash, size_t n)
-{
-    rci_wq_item *it = rci_itemtab_find_key(&q->keys, hash, key);
-    if (it) {
-        if (rci_wq_flags(it) & RCI_WQ_IDLE) {
-            list_unlink(&q->idle, it);
-            rci_wq_set_flags(it, 0);
+    while ((e = rci_intake_peek(&q->batch))) {
+        rci_intake_entry *f = rci_intake_peek(&ahead);
+        if (f) {
+            rci_itemtab_prefetch(&q->keys, f->hash);
+            rci_intake_advance(&ahead);
         }
-        return it;
+        if (!apply_add(q, e))
+            return;
+        rci_intake_advance(&q->batch);
     }
-    if (!rci_itemtab_reserve(&q->keys) || !(it = new_record(q, n)))
-        return NULL;
-    it->prev = it->next = NULL;
-    it->ready_at = it->added_at = it->started_at = 0;
-    it->seq = 0;
-    it->hash = hash;
-    it->heap_index = RCI_WQ_NOT_IN_HEAP;
-    it->delay_priority = 0;
-    rci_wq_item_assign(it, key, n, ++q->generation);
-    rci_itemtab_insert(&q->keys, hash, it);
-    atomic_store_explicit(&q->slots_hint, q->keys.slots, memory_order_relaxed);
-    atomic_store_explicit(&q->cap_hint, q->keys.cap, memory_order_relaxed);
-    return it;
 }
 
-/* A prefetch never faults, so a stale table address is harmless. */
-static void prefetch_slot(rc_workqueue *q, uint64_t hash)
+/* Takes the queue lock and brings the queue up to date with every add made so far. */
+static void lock_queue(rc_workqueue *q)
 {
-    rci_itemtab_slot *slots = atomic_load_explicit(&q->slots_hint, memory_order_relaxed);
-    size_t cap = atomic_load_explicit(&q->cap_hint, memory_order_relaxed);
-    if (slots && cap)
-        __builtin_prefetch(&slots[hash & (cap - 1)]);
+    pthread_mutex_lock(&q->mu);
+    apply_intake(q);
+}
+
+/* An add through the intake. The producer takes the queue lock only when a getter sleeps with none
+ * spinning, when a retry must be counted now (the metrics hooks run under the queue lock), or when the
+ * batch is long: then it applies the batch itself if the lock is free (a busy lock means a getter that
+ * applies it soon), and waits for the lock only past INTAKE_MAX. Against a getter going to sleep this is
+ * Dekker's pattern: the push publishes the pending bytes before `hungry` and `spinners` are read, the
+ * getter publishes `hungry` (or its end of spinning) before it reads the pending bytes, all sequentially
+ * consistent, so one of the two sees the other. */
+static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, const char *key)
+{
+    size_t pending;
+    int rc = rci_intake_push(&q->intake, add, key, &pending);
+    if (rc)
+        return rc;
+    bool wake = atomic_load(&q->hungry) && !atomic_load(&q->spinners) &&
+                (!(add->flags & RCI_INTAKE_DELAYED) || add->ready_at < atomic_load(&q->wake_at));
+    if (wake || pending >= INTAKE_MAX || (q->mops && (add->flags & RCI_INTAKE_RETRY))) {
+        lock_queue(q);
+        unlock_and_wake(q);
+    } else if (pending >= INTAKE_BATCH && pthread_mutex_trylock(&q->mu) == 0) {
+        apply_intake(q);
+        unlock_and_wake(q);
+    }
+    return 0;
 }
 
 int rc_workqueue_add_opts(rc_workqueue *q, const char *key, const rc_workqueue_add_options *opts)
@@ -374,24 +326,20 @@ int rc_workqueue_add_opts(rc_workqueue *q, const char *key, const rc_workqueue_a
     if (delay <= 0 && !atomic_load_explicit(&q->closed, memory_order_relaxed) &&
         rci_lookaside_dedup(q->lookaside, key, n, hash, opts->priority))
         return 0;
-    prefetch_slot(q, hash);
-    int rc = 0;
-    pthread_mutex_lock(&q->mu);
-    rci_wq_item *it = q->shutting_down ? NULL : intern(q, key, hash, n);
-    if (!it) {
-        rc = q->shutting_down ? RC_ECLOSED : RC_ENOMEM;
-    } else {
-        rci_lookaside_publish(q->lookaside, it);
-        if (q->mops && (opts->after > 0 || opts->rate_limited))
-            q->mops->retry(q->qm);
-        if (delay <= 0)
-            add_now(q, it, opts->priority);
-        else if (!add_delayed(q, it, opts->priority, now > RC_TIME_NEVER - delay ? RC_TIME_NEVER : now + delay))
-            rc = RC_ENOMEM;
-        park_if_unused(q, it);
+    if (n > UINT32_MAX)
+        return RC_ENOMEM;
+    rci_intake_entry add = {.origin = key,
+                            .hash = hash,
+                            .added_at = metrics_now(q),
+                            .priority = (int16_t)opts->priority,
+                            .n = (uint32_t)n};
+    if (opts->after > 0 || opts->rate_limited)
+        add.flags |= RCI_INTAKE_RETRY;
+    if (delay > 0) {
+        add.flags |= RCI_INTAKE_DELAYED;
+        add.ready_at = now > RC_TIME_NEVER - delay ? RC_TIME_NEVER : now + delay;
     }
-    unlock_and_wake(q);
-    return rc;
+    return add_through_intake(q, &add, key);
 }
 
 int rc_workqueue_add(rc_workqueue *q, const char *key)
@@ -441,6 +389,7 @@ static rci_wq_item *pick(rc_workqueue *q)
 /* Hands out the next ready key, if any: 0, RC_EAGAIN or RC_ENOMEM. */
 static int take(rc_workqueue *q, const char **key)
 {
+    apply_intake(q);
     promote_due(q);
     if (!q->nready)
         return RC_EAGAIN;
@@ -448,6 +397,11 @@ static int take(rc_workqueue *q, const char **key)
         return RC_ENOMEM;
     rci_wq_item *it = pick(q);
     ready_unlink(q, it);
+    rci_wq_item *after = q->levels[level_of(rci_wq_priority(it))].head;
+    if (after && after->next) { /* the record two gets from now: both of its lines */
+        __builtin_prefetch(after->next);
+        __builtin_prefetch(after->next->key);
+    }
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
     if (q->mops) {
@@ -486,14 +440,27 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
         }
         rci_wq_item *next = rci_delayheap_top(&q->delayed);
         struct timespec ts;
+        bool timed = rc_clock_abs_timeout(q->clock, next ? next->ready_at : RC_TIME_NEVER, &ts);
+        rc_time self_wake = timed ? next->ready_at : RC_TIME_NEVER;
+        rc_time low = atomic_load_explicit(&q->wake_at, memory_order_relaxed);
+        atomic_store(&q->wake_at, q->waiters && low < self_wake ? low : self_wake);
         q->waiters++;
-        if (rc_clock_abs_timeout(q->clock, next ? next->ready_at : RC_TIME_NEVER, &ts))
+        update_hungry(q);
+        if (rci_intake_pending(&q->intake) && !rci_intake_unapplied(&q->batch)) { /* an add raced `hungry`: take it */
+            q->waiters--;
+            atomic_store(&q->wake_at, RC_TIME_NEVER);
+            update_hungry(q);
+            continue;
+        }
+        if (timed)
             pthread_cond_timedwait(&q->ready_cond, &q->mu, &ts);
         else
             pthread_cond_wait(&q->ready_cond, &q->mu);
+        atomic_store(&q->wake_at, RC_TIME_NEVER);
         q->waiters--;
         if (q->signalled)
             q->signalled--;
+        update_hungry(q);
     }
     if (rc == RC_EAGAIN)
         rc = RC_ECLOSED;
@@ -507,14 +474,14 @@ int rc_workqueue_done(rc_workqueue *q, const char *key)
 {
     if (!q || !key)
         return RC_EINVAL;
-    pthread_mutex_lock(&q->mu);
+    lock_queue(q); /* an add made while processing marks the key dirty first */
     rci_wq_item *it = rci_procset_take(&q->inflight, key);
     if (!it) {
         it = rci_itemtab_find_key(&q->keys, rci_wq_hash(key, strlen(key) + 1), key);
         it = it && (rci_wq_flags(it) & RCI_WQ_PROCESSING) ? rci_procset_take(&q->inflight, it->key) : NULL;
     }
     if (!it) {
-        pthread_mutex_unlock(&q->mu);
+        unlock_and_wake(q);
         return RC_ENOTFOUND;
     }
     if (q->mops)
@@ -523,7 +490,7 @@ int rc_workqueue_done(rc_workqueue *q, const char *key)
     rci_wq_set_flags(it, flags & ~(unsigned)(RCI_WQ_PROCESSING | RCI_WQ_DIRTY));
     if (flags & RCI_WQ_DIRTY)
         ready_push(q, it);
-    park_if_unused(q, it);
+    rci_wq_park_if_unused(q, it);
     if (!q->inflight.count && q->drain_waiters)
         pthread_cond_broadcast(&q->drain_cond);
     unlock_and_wake(q);
@@ -545,7 +512,7 @@ size_t rc_workqueue_len(rc_workqueue *q)
 {
     if (!q)
         return 0;
-    pthread_mutex_lock(&q->mu);
+    lock_queue(q);
     promote_due(q);
     size_t n = q->nready;
     unlock_and_wake(q);
@@ -556,10 +523,10 @@ rc_time rc_workqueue_next_deadline(rc_workqueue *q)
 {
     if (!q)
         return RC_TIME_NEVER;
-    pthread_mutex_lock(&q->mu);
+    lock_queue(q);
     rci_wq_item *next = rci_delayheap_top(&q->delayed);
     rc_time t = next ? next->ready_at : RC_TIME_NEVER;
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
     return t;
 }
 
@@ -577,17 +544,18 @@ void rc_workqueue_shut_down(rc_workqueue *q)
 {
     if (!q)
         return;
-    pthread_mutex_lock(&q->mu);
+    rci_intake_close(&q->intake); /* adds from now on fail; those before are applied here */
+    lock_queue(q);
     q->shutting_down = true;
     atomic_store_explicit(&q->closed, true, memory_order_relaxed);
     rci_wq_item *it;
     while ((it = rci_delayheap_top(&q->delayed))) {
         unschedule(q, it);
-        park_if_unused(q, it);
+        rci_wq_park_if_unused(q, it);
     }
     announce_change(q);
     pthread_cond_broadcast(&q->ready_cond);
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
 }
 
 void rc_workqueue_shut_down_with_drain(rc_workqueue *q)
@@ -634,7 +602,7 @@ void rc_workqueue_update_metrics(rc_workqueue *q)
 {
     if (!q || !q->mops)
         return;
-    pthread_mutex_lock(&q->mu);
+    lock_queue(q);
     rc_time now = rc_clock_now(q->clock);
     rc_duration total = 0, longest = 0;
     rci_wq_item *it;
@@ -645,7 +613,7 @@ void rc_workqueue_update_metrics(rc_workqueue *q)
             longest = d;
     }
     q->mops->unfinished(q->qm, seconds(total), seconds(longest));
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
 }
 
 int rc_workqueue_new(const rc_workqueue_options *opts, rc_workqueue **out, rc_error *err)
@@ -689,9 +657,11 @@ int rc_workqueue_new(const rc_workqueue_options *opts, rc_workqueue **out, rc_er
     q->limiter = o.rate_limiter;
     q->aging_every = o.aging_every ? o.aging_every : DEFAULT_AGING_EVERY;
     q->idle_max = o.idle_keys ? o.idle_keys : DEFAULT_IDLE_KEYS;
-    rci_itemtab_init(&q->keys);
+    rci_itemtab_init(&q->keys, offsetof(rci_wq_item, key));
     rci_delayheap_init(&q->delayed);
     rci_procset_init(&q->inflight);
+    rci_intake_init(&q->intake);
+    atomic_init(&q->wake_at, RC_TIME_NEVER);
     if (mops) {
         q->mops = mops;
         q->mctx = o.metrics->ctx;
@@ -705,17 +675,12 @@ void rc_workqueue_free(rc_workqueue *q)
 {
     if (!q)
         return;
-    rci_wq_item *it;
-    for (size_t i = 0; (it = rci_itemtab_next(&q->keys, &i));)
-        free(it);
-    rci_itemtab_free(&q->keys);
-    while ((it = q->free_items)) {
-        q->free_items = it->next;
-        free(it);
-    }
+    rci_wq_records_free(q);
     rci_lookaside_free(q->lookaside);
     rci_delayheap_free(&q->delayed);
     rci_procset_free(&q->inflight);
+    rci_intake_free(&q->intake);
+    free(q->batch.buf);
     if (q->mops)
         q->mops->queue_free(q->mctx, q->qm);
     rc_rate_limiter_free(q->limiter);

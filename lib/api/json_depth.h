@@ -1,0 +1,19 @@
+/* json_depth.h - guards for cJSON trees built by callers (lib/api/json_depth.c). Parsers stop at
+ * RC_OBJECT_MAX_DEPTH, but a tree assembled in memory can nest arbitrarily deep; every public function
+ * that walks such a tree recursively checks it here first, without recursing itself. */
+#ifndef RC_API_JSON_DEPTH_H
+#define RC_API_JSON_DEPTH_H
+
+#include <reconcile/object.h>
+
+/* True when v nests at most RC_OBJECT_MAX_DEPTH objects and arrays (v itself counting as one). */
+bool rci_cjson_depth_ok(const cJSON *v);
+/* 0, or RC_EINVAL + err "<what>: nesting deeper than RC_OBJECT_MAX_DEPTH levels" when v is deeper. */
+int rci_cjson_check_depth(const cJSON *v, const char *what, rc_error *err);
+/* A copy of v (NULL on allocation failure) of at most RC_OBJECT_MAX_DEPTH + 1 levels: containers below
+ * that are copied empty, so a copy of a deeper tree is still refused, at the same path, by every check. */
+cJSON *rci_cjson_copy_capped(const cJSON *v);
+/* cJSON_Delete without recursion: safe on a tree of any depth. NULL-safe. */
+void rci_cjson_delete(cJSON *v);
+
+#endif

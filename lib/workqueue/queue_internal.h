@@ -1,0 +1,116 @@
+/* queue_internal.h - the state of an rc_workqueue, shared by queue.c (adds, gets, done, delays,
+ * wake-ups, life cycle) and records.c (interning keys as records, the idle list and record reuse). Every
+ * field is guarded by the queue lock unless its comment says otherwise. */
+#ifndef RC_WORKQUEUE_QUEUE_INTERNAL_H
+#define RC_WORKQUEUE_QUEUE_INTERNAL_H
+
+#include <reconcile/workqueue.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workqueue/delayheap.h"
+#include "workqueue/intake.h"
+#include "workqueue/item.h"
+#include "workqueue/itemtab.h"
+#include "workqueue/lookaside.h"
+#include "workqueue/procset.h"
+
+#define NLEVELS (RC_WORKQUEUE_PRIORITY_MAX - RC_WORKQUEUE_PRIORITY_MIN + 1)
+
+typedef struct item_list {
+    rci_wq_item *head, *tail;
+    size_t len;
+} item_list;
+
+struct rc_workqueue {
+    pthread_mutex_t mu;
+    pthread_cond_t ready_cond; /* getters wait here */
+    pthread_cond_t drain_cond; /* shut_down_with_drain waits here */
+    rc_clock *clock;
+    rc_rate_limiter *limiter;
+    const rc_workqueue_metrics_ops *mops; /* NULL: metrics off, no timestamps taken */
+    void *mctx, *qm;
+    char *name;
+    rci_itemtab keys;           /* key -> rci_wq_item, every interned record */
+    item_list levels[NLEVELS];  /* ready records per priority, first-in first */
+    uint32_t level_mask;        /* bit i set when levels[i] is not empty */
+    size_t nready;
+    rci_delayheap delayed;
+    rci_procset inflight;
+    item_list idle;             /* least recently used first */
+    size_t idle_max;
+    rci_wq_item *free_items;    /* forgotten records (linked by next), reused for new keys */
+    uint64_t generation;        /* of the last record given a key */
+    rci_lookaside *lookaside;   /* lock-free dedup of adds of waiting keys */
+    _Atomic bool closed;        /* shutting_down, readable without the lock */
+    uint64_t next_seq;
+    unsigned aging_every, skipped;
+    unsigned waiters, drain_waiters;
+    unsigned signalled; /* getters signalled and not yet back from their wait */
+    unsigned to_signal; /* getters to signal once the lock is released */
+    /* Bumped (under the lock) whenever a spinning getter should look again: a key became ready, the
+     * earliest deadline moved, notify or shut-down. */
+    _Atomic unsigned changes;
+    bool shutting_down;
+    rci_intake_batch batch; /* taken from the intake; adds not yet applied when out of memory stopped it */
+    /* Read by every producer, so kept apart from the lines getters write all the time. */
+    char pad0_[64];
+    /* Getters polling `changes` and the intake outside the lock (at most one); written under the lock. */
+    _Atomic unsigned spinners;
+    /* waiters > signalled + to_signal, kept under the lock: a producer that sees it (and no spinner)
+     * applies the intake itself so the sleeper is woken. */
+    _Atomic bool hungry;
+    /* No sleeping getter wakes by itself before this (it may wake sooner): a delayed add due at or
+     * after it needs no wake-up. Lowered as getters sleep, reset to RC_TIME_NEVER as any one wakes. */
+    _Atomic rc_time wake_at;
+    char pad1_[64];
+    rci_intake intake;
+};
+
+static inline void list_append(item_list *l, rci_wq_item *it)
+{
+    it->next = NULL;
+    it->prev = l->tail;
+    if (l->tail)
+        l->tail->next = it;
+    else
+        l->head = it;
+    l->tail = it;
+    l->len++;
+}
+
+static inline void list_unlink(item_list *l, rci_wq_item *it)
+{
+    if (it->prev)
+        it->prev->next = it->next;
+    else
+        l->head = it->next;
+    if (it->next)
+        it->next->prev = it->prev;
+    else
+        l->tail = it->prev;
+    it->prev = it->next = NULL;
+    l->len--;
+}
+
+/* The record of key (string hash `hash`, n bytes with its NUL), taken off the idle list if it was
+ * there, or a new (or recycled) record holding it with no state; NULL when out of memory. */
+rci_wq_item *rci_wq_intern(rc_workqueue *q, const char *key, uint64_t hash, size_t n);
+/* The record the pending add e is for, as rci_wq_intern. */
+rci_wq_item *rci_wq_record_for_add(rc_workqueue *q, const rci_intake_entry *e);
+/* Puts it (with no state left) on the idle list; the least recently used idle record beyond the bound
+ * is forgotten. */
+void rci_wq_park(rc_workqueue *q, rci_wq_item *it);
+static inline void rci_wq_park_if_unused(rc_workqueue *q, rci_wq_item *it)
+{
+    if (!rci_wq_flags(it))
+        rci_wq_park(q, it);
+}
+/* Frees every record and the key table (rc_workqueue_free). */
+void rci_wq_records_free(rc_workqueue *q);
+
+#endif

@@ -1,0 +1,102 @@
+/* records.c - the workqueue's key records: each distinct key is interned once (key table) and keeps its
+ * record while it has state; a record left without state joins a bounded idle list (least recently used
+ * first) so a recurring key is found without an insert, and one evicted from it joins a free list, so
+ * unique keys reuse warm memory instead of calling malloc under the lock. Records are freed only with the
+ * queue (the lookaside may still point at them). Called with the queue lock held; see queue_internal.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "workqueue/queue_internal.h"
+
+/* Key bytes every recycled record can hold: a record with a short key is 128 bytes in all. */
+#define MIN_KEY_CAP (128 - offsetof(rci_wq_item, key))
+
+/* Records are never freed while the queue lives (the lookaside may still point at them): a forgotten
+ * record joins the free list for the next new key. */
+static void forget_record(rc_workqueue *q, rci_wq_item *it)
+{
+    rci_itemtab_remove(&q->keys, it->hash, it);
+    rci_wq_set_flags(it, 0);
+    it->next = q->free_items;
+    q->free_items = it;
+}
+
+void rci_wq_park(rc_workqueue *q, rci_wq_item *it)
+{
+    rci_wq_set_flags(it, RCI_WQ_IDLE);
+    list_append(&q->idle, it);
+    if (q->idle.len > q->idle_max) {
+        rci_wq_item *old = q->idle.head;
+        list_unlink(&q->idle, old);
+        forget_record(q, old);
+        /* the next record to be forgotten: its key-table slot is usually far from any cache */
+        rci_itemtab_prefetch(&q->keys, q->idle.head->hash);
+        __builtin_prefetch(q->idle.head->next);
+    }
+}
+
+/* A record able to hold n key bytes: a recycled one when it fits, else a new allocation. */
+static rci_wq_item *new_record(rc_workqueue *q, size_t n)
+{
+    rci_wq_item *it = q->free_items;
+    if (it && it->key_cap >= n) {
+        q->free_items = it->next;
+        return it;
+    }
+    size_t cap = ((n > MIN_KEY_CAP ? n : MIN_KEY_CAP) + 7) & ~(size_t)7;
+    if (cap > UINT32_MAX)
+        return NULL;
+    it = malloc(offsetof(rci_wq_item, key) + cap);
+    if (it) {
+        it->key_cap = (uint32_t)cap;
+        atomic_init(&it->state, 0);
+    }
+    return it;
+}
+
+rci_wq_item *rci_wq_intern(rc_workqueue *q, const char *key, uint64_t hash, size_t n)
+{
+    rci_wq_item *it = rci_itemtab_find_key(&q->keys, hash, key);
+    if (it) {
+        if (rci_wq_flags(it) & RCI_WQ_IDLE) {
+            list_unlink(&q->idle, it);
+            rci_wq_set_flags(it, 0);
+        }
+        return it;
+    }
+    if (!rci_itemtab_reserve(&q->keys) || !(it = new_record(q, n)))
+        return NULL;
+    it->prev = it->next = NULL;
+    it->ready_at = it->added_at = it->started_at = 0;
+    it->seq = 0;
+    it->hash = hash;
+    it->heap_index = RCI_WQ_NOT_IN_HEAP;
+    it->delay_priority = 0;
+    rci_wq_item_assign(it, key, n, ++q->generation);
+    rci_itemtab_insert(&q->keys, hash, it);
+    return it;
+}
+
+/* The record an add is for. A retry usually passes the key pointer get handed out: while that record is
+ * in flight the small in-flight set finds it, sparing a key-table lookup that misses the cache. */
+rci_wq_item *rci_wq_record_for_add(rc_workqueue *q, const rci_intake_entry *e)
+{
+    if (e->flags & RCI_INTAKE_RETRY) {
+        rci_wq_item *it = rci_procset_find(&q->inflight, e->origin);
+        if (it && it->hash == e->hash && strcmp(it->key, e->key) == 0)
+            return it;
+    }
+    return rci_wq_intern(q, e->key, e->hash, e->n);
+}
+
+void rci_wq_records_free(rc_workqueue *q)
+{
+    rci_wq_item *it;
+    for (size_t i = 0; (it = rci_itemtab_next(&q->keys, &i));)
+        free(it);
+    rci_itemtab_free(&q->keys);
+    while ((it = q->free_items)) {
+        q->free_items = it->next;
+        free(it);
+    }
+}
