@@ -3,6 +3,7 @@
 #include <reconcile.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "support/nginx_pod.h"
@@ -608,6 +609,86 @@ START_TEST(long_empty_and_uninterned_keys)
 }
 END_TEST
 
+/* rc_object_to_cjson shares the intern table's keys with the tree it returns (cJSON_StringIsConst): the tree
+ * is still an ordinary one to edit, copy, pack and delete, with inline (uninterned) keys copied as before. */
+START_TEST(unpacked_trees_are_ordinary_cjson)
+{
+    char longkey[100];
+    memset(longkey, 'q', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    char json[400];
+    snprintf(json, sizeof json, "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"%s\":{\"spec\":1}}", longkey);
+    rc_object *o = parse(json);
+    cJSON *tree = rc_object_to_cjson(o);
+    rc_object_unref(o); /* the tree outlives the object it came from */
+    ck_assert_str_eq(tree->child->string, "kind");
+    ck_assert_str_eq(tree->child->next->next->string, longkey);
+    cJSON *copy = cJSON_Duplicate(tree, true);
+    ck_assert(cJSON_Compare(tree, copy, true));
+    cJSON_ReplaceItemInObjectCaseSensitive(copy, "metadata", cJSON_CreateString("m"));
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, longkey);
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(tree, longkey), "kind", cJSON_CreateNull());
+    cJSON *kind = cJSON_DetachItemFromObjectCaseSensitive(tree, "kind");
+    cJSON_AddItemToObject(copy, "moved", kind);
+    char *a = cJSON_PrintUnformatted(tree), *b = cJSON_PrintUnformatted(copy);
+    char want[400];
+    snprintf(want, sizeof want, "{\"metadata\":{\"name\":\"p\"},\"%s\":{\"spec\":1,\"kind\":null}}", longkey);
+    ck_assert_str_eq(a, want);
+    ck_assert_str_eq(b, "{\"kind\":\"Pod\",\"metadata\":\"m\",\"moved\":\"Pod\"}");
+    rc_error err = {0};
+    rc_object *back = rc_object_from_cjson(tree, &err);
+    assert_json(back, want);
+    rc_object_unref(back);
+    cJSON_free(a);
+    cJSON_free(b);
+    cJSON_Delete(tree);
+    cJSON_Delete(copy);
+}
+END_TEST
+
+/* Packs objects of growing and shrinking sizes (past the 1 MiB a thread keeps for reuse) and checks each. */
+static void *pack_sizes(void *arg)
+{
+    int seed = *(const int *)arg;
+    char *s = malloc(3 << 20);
+    for (int round = 0; round < 6; round++) {
+        int items = (round % 3 == 1) ? 12000 : 3 + round * 10 + seed;
+        size_t n = (size_t)sprintf(s, "{\"metadata\":{\"name\":\"r%d\"},\"items\":[", round);
+        for (int i = 0; i < items; i++)
+            n += (size_t)sprintf(s + n, "%s{\"name\":\"item-%d\",\"pad\":\"%080d\"}", i ? "," : "", i, i);
+        strcpy(s + n, "]}");
+        cJSON *tree = cJSON_Parse(s);
+        rc_error err = {0};
+        rc_object *o = rc_object_from_cjson(tree, &err);
+        rc_object *d = rc_object_freeze(rc_object_new_draft(tree));
+        ck_assert_ptr_nonnull(o);
+        ck_assert_ptr_nonnull(d);
+        ck_assert(rc_object_equal(o, d));
+        char path[32];
+        snprintf(path, sizeof path, "items.%d.name", items - 1);
+        char want[32];
+        snprintf(want, sizeof want, "item-%d", items - 1);
+        ck_assert_str_eq(rc_object_get_str(o, path), want);
+        assert_json(o, s);
+        rc_object_unref(o);
+        rc_object_unref(d);
+    }
+    free(s);
+    return NULL;
+}
+
+START_TEST(packing_from_many_threads)
+{
+    pthread_t t[3];
+    int seeds[3] = {0, 1, 2};
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, pack_sizes, &seeds[i]), 0);
+    pack_sizes(&(int){3});
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("object");
@@ -629,6 +710,8 @@ int main(void)
     tcase_add_test(tc, intern_table_is_thread_safe);
     tcase_add_test(tc, large_and_deep_objects);
     tcase_add_test(tc, long_empty_and_uninterned_keys);
+    tcase_add_test(tc, unpacked_trees_are_ordinary_cjson);
+    tcase_add_test(tc, packing_from_many_threads);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

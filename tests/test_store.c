@@ -348,7 +348,7 @@ static void model_put(model *m, int key, int node)
 static void check_model(rc_store *s, const model *m)
 {
     for (int v = 0; v < MODEL_NODES; v++) {
-        char node[8], want[32];
+        char node[16], want[32];
         snprintf(node, sizeof node, "n%d", v);
         char **keys = NULL;
         size_t n = 0;

@@ -50,15 +50,7 @@ static cJSON *copy_level(const cJSON *v, unsigned depth)
             cJSON_Delete(c);
             return NULL;
         }
-        /* Linked by hand (as cJSON_Duplicate does): the key is already copied. */
-        if (last) {
-            last->next = item;
-            item->prev = last;
-        } else {
-            c->child = item;
-        }
-        c->child->prev = item;
-        last = item;
+        rci_cjson_append(c, &last, item); /* the key is already copied */
     }
     return c;
 }
@@ -82,4 +74,16 @@ void rci_cjson_delete(cJSON *v)
         cJSON_Delete(v);
         v = next;
     }
+}
+
+void rci_cjson_append(cJSON *c, cJSON **last, cJSON *item)
+{
+    if (*last) {
+        (*last)->next = item;
+        item->prev = *last;
+    } else {
+        c->child = item;
+    }
+    c->child->prev = item;
+    *last = item;
 }

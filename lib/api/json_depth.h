@@ -13,6 +13,9 @@ int rci_cjson_check_depth(const cJSON *v, const char *what, rc_error *err);
 /* A copy of v (NULL on allocation failure) of at most RC_OBJECT_MAX_DEPTH + 1 levels: containers below
  * that are copied empty, so a copy of a deeper tree is still refused, at the same path, by every check. */
 cJSON *rci_cjson_copy_capped(const cJSON *v);
+/* Appends item to container c whose last child is *last (NULL when c is empty) and updates *last: O(1),
+ * where cJSON_AddItemTo* walks the whole list on every append. */
+void rci_cjson_append(cJSON *c, cJSON **last, cJSON *item);
 /* cJSON_Delete without recursion: safe on a tree of any depth. NULL-safe. */
 void rci_cjson_delete(cJSON *v);
 

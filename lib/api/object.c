@@ -44,8 +44,8 @@ static const char *str_at(const uint8_t *root, uint32_t off, size_t *len)
 }
 
 /* Fills o's frozen fields from w's finished value (which starts at w->start and is an object),
- * appending the key; w's buffer is handed over (or freed on failure). into_header: the buffer starts
- * with o itself. Returns 0 or RC_ENOMEM. */
+ * appending the key; the value is copied into one allocation of its exact size and w is freed (left to
+ * the caller on failure). into_header: the allocation starts with o itself. Returns 0 or RC_ENOMEM. */
 static int adopt_packer(rci_packer *w, rc_object **op, bool into_header)
 {
     uint32_t off[RCI_OFF_COUNT];
@@ -65,12 +65,12 @@ static int adopt_packer(rci_packer *w, rc_object **op, bool into_header)
     }
     if (w->failed)
         return RC_ENOMEM;
-    uint8_t *buf = realloc(w->buf, w->len);
-    if (!buf)
-        buf = w->buf;
     size_t start = w->start, total = w->len;
-    free(w->stack);
-    memset(w, 0, sizeof *w);
+    uint8_t *buf = malloc(total); /* the packer's buffer is lent, or larger than the value */
+    if (!buf)
+        return RC_ENOMEM;
+    memcpy(buf + start, w->buf + start, total - start);
+    rci_packer_free(w);
 
     rc_object *o = into_header ? (rc_object *)buf : *op;
     if (into_header) {

@@ -113,7 +113,8 @@ const uint8_t *rci_packed_member(const uint8_t *m, const char **key, size_t *kle
 const char *rci_packed_str(const uint8_t *p, size_t *len);
 int64_t rci_packed_int(const uint8_t *p);
 double rci_packed_double(const uint8_t *p);
-/* A new cJSON tree equal to the packed value at p; NULL on allocation failure. */
+/* A new cJSON tree equal to the packed value at p; NULL on allocation failure. Interned member keys are
+ * shared with the intern table (flagged cJSON_StringIsConst, which cJSON_Delete/cJSON_Duplicate respect). */
 cJSON *rci_unpack(const uint8_t *p);
 
 /* The writer: values are appended in document order; containers are opened and closed around their

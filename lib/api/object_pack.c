@@ -10,10 +10,13 @@
  * inline key of k/2 bytes plus NUL (keys the intern table has no room for). Containers know their body
  * size, so skipping a value is O(1). The writer (rci_packer, also used by the JSON parser) appends a
  * container's header when the container closes, moving the body only when the header outgrows the two
- * bytes reserved for it. */
+ * bytes reserved for it. rci_unpack gives the cJSON tree the intern table's own keys (flagged
+ * cJSON_StringIsConst, which cJSON_Delete and cJSON_Duplicate honour) rather than a copy of each. */
 #include "api/object_internal.h"
+#include "api/json_depth.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,15 +156,79 @@ double rci_packed_double(const uint8_t *p)
 
 /* ---- writing ---- */
 
+/* Each thread lends one buffer and frame stack to one packer at a time (the first one initialised while
+ * none holds them), so packing an object reallocates only to grow past the largest one packed before;
+ * the buffers go back in rci_packer_free (dropped when above SCRATCH_KEEP_MAX) and are freed when the
+ * thread ends. */
+#define SCRATCH_KEEP_MAX ((size_t)1 << 20)
+
+typedef struct scratch {
+    uint8_t *buf;
+    size_t cap;
+    rci_packer_frame *stack;
+    size_t stack_cap;
+    const rci_packer *owner; /* the packer holding buf and stack, or NULL */
+} scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static bool scratch_key_ok;
+static _Thread_local scratch *thread_scratch_ptr;
+
+static void scratch_free(void *p)
+{
+    scratch *s = p;
+    free(s->buf);
+    free(s->stack);
+    free(s);
+    thread_scratch_ptr = NULL;
+}
+
+static void scratch_key_init(void) { scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0; }
+
+/* This thread's scratch; NULL when it cannot be set up (packers then allocate their own). */
+static scratch *thread_scratch(void)
+{
+    if (thread_scratch_ptr)
+        return thread_scratch_ptr;
+    pthread_once(&scratch_once, scratch_key_init);
+    scratch *s = scratch_key_ok ? calloc(1, sizeof *s) : NULL;
+    if (s && pthread_setspecific(scratch_key, s) != 0) {
+        free(s);
+        s = NULL;
+    }
+    thread_scratch_ptr = s;
+    return s;
+}
+
 void rci_packer_init(rci_packer *w, size_t reserve)
 {
     memset(w, 0, sizeof *w);
     w->len = reserve;
     w->start = reserve;
+    scratch *s = thread_scratch();
+    if (s && !s->owner) {
+        s->owner = w;
+        w->buf = s->buf;
+        w->cap = s->cap;
+        w->stack = s->stack;
+        w->stack_cap = s->stack_cap;
+        *s = (scratch){.owner = w};
+    }
 }
 
 void rci_packer_free(rci_packer *w)
 {
+    scratch *s = thread_scratch_ptr;
+    if (s && s->owner == w) {
+        *s = (scratch){.stack = w->stack, .stack_cap = w->stack_cap};
+        w->stack = NULL;
+        if (w->cap <= SCRATCH_KEEP_MAX) {
+            s->buf = w->buf;
+            s->cap = w->cap;
+            w->buf = NULL;
+        }
+    }
     free(w->buf);
     free(w->stack);
     memset(w, 0, sizeof *w);
@@ -384,26 +451,24 @@ cJSON *rci_unpack(const uint8_t *p)
     for (size_t i = 0; c && i < n; i++) {
         const char *key = NULL;
         size_t klen;
+        bool interned = obj && !(*m & 1); /* the low bit of k sits in the varint's first byte */
         if (obj)
             m = rci_packed_member(m, &key, &klen);
         cJSON *item = rci_unpack(m);
-        char *kcopy = key ? strdup(key) : NULL;
-        if (!item || (obj && !kcopy)) {
+        char *kcopy = key && !interned ? strdup(key) : NULL;
+        if (!item || (obj && !interned && !kcopy)) {
             cJSON_Delete(item);
             free(kcopy);
             cJSON_Delete(c);
             return NULL;
         }
-        item->string = kcopy;
-        /* Linked by hand: cJSON_AddItemTo* would walk the list on every append. */
-        if (last) {
-            last->next = item;
-            item->prev = last;
+        if (interned) { /* interned keys live as long as the process: shared, not copied */
+            item->string = (char *)key;
+            item->type |= cJSON_StringIsConst;
         } else {
-            c->child = item;
+            item->string = kcopy;
         }
-        c->child->prev = item;
-        last = item;
+        rci_cjson_append(c, &last, item);
         m = rci_packed_skip(m);
     }
     return c;

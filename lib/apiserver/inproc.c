@@ -73,6 +73,29 @@ static cJSON *write_body(const rc_object *obj, int *rc, rc_error *err)
     return tree;
 }
 
+/* The body of a status write: only what the status subresource takes from it (rci_status_tree: status and
+ * metadata; the rest comes from the stored object), so the spec is not copied out of obj for nothing.
+ * NULL and *rc, err as write_body. */
+static cJSON *status_body(const rc_object *obj, int *rc, rc_error *err)
+{
+    if (*rc)
+        return NULL;
+    static const char *const taken[] = {"metadata", "status"};
+    cJSON *tree = cJSON_CreateObject();
+    for (size_t i = 0; tree && i < sizeof taken / sizeof *taken; i++) {
+        rc_node n = rc_object_at(obj, taken[i]);
+        cJSON *v = rc_node_exists(n) ? rc_node_to_cjson(n) : NULL;
+        if (rc_node_exists(n) && (!v || !cJSON_AddItemToObject(tree, taken[i], v))) {
+            cJSON_Delete(v);
+            cJSON_Delete(tree);
+            tree = NULL;
+        }
+    }
+    if (!tree)
+        *rc = rc_error_set(err, RC_ENOMEM, "out of memory");
+    return tree;
+}
+
 static int ip_get(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, const char *sub,
                   rc_object **out, rc_error *err)
 {
@@ -138,7 +161,7 @@ static int ip_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
         ns = rc_object_namespace(obj);
     rci_req req = {0};
     int rc = begin(ctx, &req, "update", ri, ns, rc_object_name(obj), sub, err);
-    cJSON *tree = write_body(obj, &rc, err);
+    cJSON *tree = !strcmp(sub, "status") ? status_body(obj, &rc, err) : write_body(obj, &rc, err);
     set_write_options(&req, opts);
     if (rc == 0 && !strcmp(sub, "scale"))
         rc = rci_update_scale(&req, tree, out, err);

@@ -21,7 +21,8 @@ int rci_apiserver_unknown_fields(const rc_resource_info *ri, const cJSON *obj, r
  * handled as a Deployment: json: cannot unmarshal string into Go struct field Deployment.spec.replicas of
  * type integer`, with one FieldValueTypeInvalid cause naming the field path. Upstream names the innermost
  * Go struct and Go type (DeploymentSpec.spec.replicas, int32); this names the kind and the JSON type.
- * Unknown fields are ignored here. Thread-safe. */
-int rci_apiserver_decode_check(const rc_resource_info *ri, const cJSON *obj, rc_error *err);
+ * Unknown fields are ignored here. old: the stored object an update replaces, or NULL; a top-level member
+ * equal to old's passed this check when old was written and is not walked again. Thread-safe. */
+int rci_apiserver_decode_check(const rc_resource_info *ri, const cJSON *obj, const cJSON *old, rc_error *err);
 
 #endif

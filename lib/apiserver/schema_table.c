@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/tree_equal.h"
 #include "util/strbuf.h"
 
 static const struct {
@@ -168,13 +169,23 @@ typedef struct walker {
     const cJSON *bad;     /* that value, its expected type and its field path */
     const char *want;
     char bad_path[RCI_PATH_MAX];
+    const cJSON *root, *old; /* old: root members equal to old's are skipped (NULL: none) */
 } walker;
+
+/* m is a member of the walked root that old holds unchanged. */
+static bool unchanged(const walker *w, const cJSON *m)
+{
+    const cJSON *was = w->old ? cJSON_GetObjectItemCaseSensitive(w->old, m->string) : NULL;
+    return was && rci_tree_equal(m, was);
+}
 
 static void walk(walker *w, type_ref t, const cJSON *node);
 
 static void walk_struct(walker *w, const char *desc, const char *extra, const cJSON *node)
 {
     for (const cJSON *m = node->child; m; m = m->next) {
+        if (node == w->root && unchanged(w, m))
+            continue;
         type_ref t;
         bool known = find_field(desc, m->string, &t) || (extra && find_field(extra, m->string, &t));
         size_t mark = rci_vctx_push(w->v, m->string);
@@ -272,14 +283,14 @@ static const char *go_json_type(const cJSON *n)
     return "number";
 }
 
-int rci_apiserver_decode_check(const rc_resource_info *ri, const cJSON *obj, rc_error *err)
+int rci_apiserver_decode_check(const rc_resource_info *ri, const cJSON *obj, const cJSON *old, rc_error *err)
 {
     const char *fields = kind_fields(ri);
     if (!fields || !cJSON_IsObject(obj))
         return 0;
     rci_vctx v;
     rci_vctx_init(&v, "");
-    walker w = {.v = &v, .find_type_error = true};
+    walker w = {.v = &v, .find_type_error = true, .root = obj, .old = cJSON_IsObject(old) ? old : NULL};
     walk_root(&w, fields, obj);
     int rc = 0;
     if (w.bad) {

@@ -56,9 +56,14 @@ size_t rci_vctx_push(rci_vctx *v, const char *child)
 size_t rci_vctx_push_index(rci_vctx *v, size_t i)
 {
     size_t mark = v->len;
-    char buf[32];
-    snprintf(buf, sizeof buf, "[%zu]", i);
-    path_append(v, buf);
+    char buf[32], *p = buf + sizeof buf; /* written backwards, without snprintf: once per list element */
+    *--p = '\0';
+    *--p = ']';
+    do
+        *--p = (char)('0' + i % 10);
+    while (i /= 10);
+    *--p = '[';
+    path_append(v, p);
     return mark;
 }
 
@@ -409,7 +414,7 @@ int rci_apiserver_validate(const rc_resource_info *ri, const cJSON *obj, const c
 {
     if (!ri || !ri->kind || !cJSON_IsObject(obj))
         return rc_error_set(err, RC_EBADREQUEST, "the object to validate is not a JSON object");
-    int decoded = rci_apiserver_decode_check(ri, obj, err);
+    int decoded = rci_apiserver_decode_check(ri, obj, cJSON_IsObject(old) ? old : NULL, err);
     if (decoded != 0)
         return decoded;
     const cJSON *meta = rci_obj(obj, "metadata");

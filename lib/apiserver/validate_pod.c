@@ -1,6 +1,7 @@
 /* validate_pod.c - Pod and pod template rules as upstream ValidatePodSpec applies them: containers (names,
  * images, ports, env, resources, volume mounts, probes), volumes, restart/DNS policies, tolerations,
  * and which fields of a running Pod an update may change. */
+#include "apiserver/tree_equal.h"
 #include "apiserver/validate.h"
 #include "util/map.h"
 
@@ -408,10 +409,12 @@ void rci_validate_pod(rci_vctx *v, const cJSON *obj, const cJSON *old)
 {
     static const char *const policies[] = {"Always", "Never", "OnFailure", NULL};
     const cJSON *spec = rci_obj(obj, "spec");
+    const cJSON *old_spec = old ? rci_obj(old, "spec") : NULL;
+    if (spec && old_spec && rci_tree_equal(spec, old_spec))
+        return; /* as stored, so valid (a status write, a label change): every rule below would pass */
     rci_validate_pod_spec(v, spec, policies);
     if (!old)
         return;
-    const cJSON *old_spec = rci_obj(old, "spec");
     if (spec && old_spec && !pod_spec_update_allowed(spec, old_spec))
         rci_v_forbidden(v, "spec",
                         "pod updates may not change fields other than `spec.containers[*].image`,"

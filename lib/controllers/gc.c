@@ -48,10 +48,18 @@ int rci_gc_dependents(rci_gc *gc, rc_reconcile_ctx *ctx, const char *uid, rc_obj
 
 static void add_key(rc_keys *out, const char *id, const char *ns, const char *name, const char *uid)
 {
+    const char *parts[] = {id, "|", ns, *ns ? "/" : "", name ? name : "", "|", uid};
     char key[768];
-    int n = snprintf(key, sizeof key, "%s|%s%s%s|%s", id, ns, *ns ? "/" : "", name, uid);
-    if (n > 0 && (size_t)n < sizeof key)
-        rc_keys_add(out, key);
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) { /* no snprintf: once per object event */
+        size_t len = strlen(parts[i]);
+        if (n + len >= sizeof key)
+            return;
+        memcpy(key + n, parts[i], len);
+        n += len;
+    }
+    key[n] = '\0';
+    rc_keys_add(out, key);
 }
 
 /* The object itself and each owner the collector watches (owners in the object's namespace, or
