@@ -263,6 +263,49 @@ START_TEST(escapes_count_toward_the_size_limit)
 }
 END_TEST
 
+/* Escapes scattered through long plain text (at every offset of an 8-byte word) count as fully as
+ * escapes alone: 3,000,000 plain bytes fit the limit, the same with every 17th byte escaped do not. */
+START_TEST(scattered_escapes_count_toward_the_size_limit)
+{
+    static const char escaped[] = {'"', '\\', '\n'};
+    for (size_t i = 0; i < sizeof escaped; i++) {
+        char *text = filled(3000000u, 'z');
+        for (size_t at = 16; at < 3000000u; at += 17)
+            text[at] = escaped[i];
+        cJSON *t = configmap("scattered");
+        cJSON_AddStringToObject(cJSON_GetObjectItem(t, "data"), "blob", text);
+        create_refused(t, 413, "data", "scattered escapes");
+        free(text);
+    }
+    char *plain = filled(3000000u, 'z');
+    cJSON *t = configmap("scattered-plain");
+    cJSON_AddStringToObject(cJSON_GetObjectItem(t, "data"), "blob", plain);
+    create_refused(t, 422, "data", "3,000,000 plain bytes");
+    free(plain);
+}
+END_TEST
+
+/* An invalid byte is found after any number of plain ASCII bytes; valid text after them is fine. */
+START_TEST(invalid_utf8_after_plain_text_is_refused)
+{
+    char text[64];
+    for (size_t plain = 0; plain < 20; plain++) {
+        memset(text, 'a', plain);
+        memcpy(text + plain, "\xe9tail", sizeof "\xe9tail");
+        cJSON *t = configmap("utf8-late");
+        cJSON_AddStringToObject(cJSON_GetObjectItem(t, "data"), "k", text);
+        create_refused(t, 400, "data.k", "Latin-1 byte after plain text");
+    }
+    memset(text, 'a', 19);
+    memcpy(text + 19, "\xc3\xa9 ok", sizeof "\xc3\xa9 ok");
+    cJSON *t = configmap("utf8-late-ok");
+    cJSON_AddStringToObject(cJSON_GetObjectItem(t, "data"), "k", text);
+    rc_object *o = rc_object_new_draft(t);
+    ck_assert_int_eq(rc_client_create(admin, NULL, NULL, o, NULL, NULL, NULL), 0);
+    rc_object_unref(o);
+}
+END_TEST
+
 START_TEST(deep_nesting_is_refused)
 {
     cJSON *t = configmap("deep");
@@ -508,6 +551,8 @@ int main(void)
     tcase_add_test(tc, below_the_size_limit_is_judged_by_validation);
     tcase_add_test(tc, deep_nesting_is_refused);
     tcase_add_test(tc, escapes_count_toward_the_size_limit);
+    tcase_add_test(tc, scattered_escapes_count_toward_the_size_limit);
+    tcase_add_test(tc, invalid_utf8_after_plain_text_is_refused);
     tcase_add_test(tc, invalid_utf8_is_refused);
     tcase_add_test(tc, duplicate_keys_are_refused);
     tcase_add_test(tc, bad_selectors_are_400);

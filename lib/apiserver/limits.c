@@ -4,6 +4,7 @@
  * ambiguous). Errors name the field by its path, as validation errors do ("spec.template.metadata.x"). */
 #include "apiserver/limits.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,13 +42,27 @@ static const unsigned char ascii_json_bytes[256] = {
     ONE16,
 };
 
+#define BYTES8(b) (0x0101010101010101ULL * (b))
+#define ANY_ZERO8(v) (((v) - BYTES8(0x01)) & ~(v) & BYTES8(0x80))
+
+/* True when the 8 bytes at p are all ASCII from 0x20 up other than '"' and '\\' (one JSON byte each). */
+static bool plain_ascii8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+    uint64_t below_space = (x - BYTES8(0x20)) & ~x & BYTES8(0x80); /* exact for bytes below 0x80 */
+    return !(x & BYTES8(0x80)) && !below_space && !ANY_ZERO8(x ^ BYTES8('"')) && !ANY_ZERO8(x ^ BYTES8('\\'));
+}
+
 /* Length of the longest valid UTF-8 prefix of s (RFC 3629: no overlongs, surrogates or > U+10FFFF);
  * *json_bytes gets the JSON text length of that prefix: quotes, escapes. */
 static size_t utf8_valid_prefix(const unsigned char *s, size_t *json_bytes)
 {
-    const unsigned char *p = s;
+    const unsigned char *p = s, *end = s + strlen((const char *)s);
     size_t bytes = 2;
     for (;;) {
+        for (; end - p >= 8 && plain_ascii8(p); p += 8) /* eight one-byte characters at a time */
+            bytes += 8;
         for (unsigned e; (e = ascii_json_bytes[*p]) != 0; p++) /* ASCII, the common case */
             bytes += e;
         unsigned c = *p;

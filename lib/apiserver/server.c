@@ -35,13 +35,29 @@ bool rci_parse_time(const char *s, rc_time *out)
     return true;
 }
 
+/* Writes the low `digits` hex digits of v (lower case) at out. */
+static void put_hex(char *out, uint64_t v, int digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; i--, v >>= 4)
+        out[i] = hex[v & 15];
+}
+
 void rci_uuid_locked(rc_apiserver *srv, char out[37])
 {
     uint64_t a = rc_rand_next(&srv->rand), b = rc_rand_next(&srv->rand);
     a = (a & ~0xf000ULL) | 0x4000ULL;                         /* version 4 */
     b = (b & ~(3ULL << 62)) | (2ULL << 62);                   /* RFC 4122 variant */
-    snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)((a >> 16) & 0xffff),
-             (unsigned)(a & 0xffff), (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffULL));
+    put_hex(out, a >> 32, 8); /* xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx */
+    out[8] = '-';
+    put_hex(out + 9, a >> 16, 4);
+    out[13] = '-';
+    put_hex(out + 14, a, 4);
+    out[18] = '-';
+    put_hex(out + 19, b >> 48, 4);
+    out[23] = '-';
+    put_hex(out + 24, b, 12);
+    out[36] = '\0';
 }
 
 void rci_random_suffix_locked(rc_apiserver *srv, char *out, size_t n)
@@ -53,12 +69,26 @@ void rci_random_suffix_locked(rc_apiserver *srv, char *out, size_t n)
     out[n] = '\0';
 }
 
+/* Appends s to buf (length *len, capacity cap), cut to what fits as snprintf would. */
+static void put_cut(char *buf, size_t cap, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > cap - 1 - *len)
+        n = cap - 1 - *len;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = '\0';
+}
+
 const char *rci_qualified(const rc_resource_info *ri, char *buf, size_t cap)
 {
-    if (ri->group[0])
-        snprintf(buf, cap, "%s.%s", ri->plural, ri->group);
-    else
-        snprintf(buf, cap, "%s", ri->plural);
+    size_t len = 0;
+    buf[0] = '\0';
+    put_cut(buf, cap, &len, ri->plural);
+    if (ri->group[0]) {
+        put_cut(buf, cap, &len, ".");
+        put_cut(buf, cap, &len, ri->group);
+    }
     return buf;
 }
 
