@@ -1,5 +1,5 @@
-/* json_depth.c - depth checks and deletion for caller-built cJSON trees, both iterative so that a tree
- * of any depth is handled with a fixed amount of stack (see json_depth.h). */
+/* json_depth.c - depth checks, capped copies and deletion for caller-built cJSON trees, all iterative so
+ * that a tree of any depth is handled with a fixed amount of stack, and the O(1) append (see json_depth.h). */
 #include "api/json_depth.h"
 
 static bool is_container(const cJSON *v) { return cJSON_IsObject(v) || cJSON_IsArray(v); }

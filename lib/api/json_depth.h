@@ -1,6 +1,7 @@
-/* json_depth.h - guards for cJSON trees built by callers (lib/api/json_depth.c). Parsers stop at
- * RC_OBJECT_MAX_DEPTH, but a tree assembled in memory can nest arbitrarily deep; every public function
- * that walks such a tree recursively checks it here first, without recursing itself. */
+/* json_depth.h - cJSON tree helpers without recursion (lib/api/json_depth.c): guards for trees built by
+ * callers, and an O(1) append for code that builds trees. Parsers stop at RC_OBJECT_MAX_DEPTH, but a tree
+ * assembled in memory can nest arbitrarily deep; every public function that walks such a tree
+ * recursively checks it here first, without recursing itself. */
 #ifndef RC_API_JSON_DEPTH_H
 #define RC_API_JSON_DEPTH_H
 
