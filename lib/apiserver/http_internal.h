@@ -159,6 +159,8 @@ void rci_http_watch_poke(rci_http_watch *w);
 void rci_http_watch_resume(rci_http_watch *w);
 /* Ends the stream from another thread (server stop). */
 void rci_http_watch_cancel(rci_http_watch *w);
+/* True while the stream is served on a connection (false for one served without sockets). */
+bool rci_http_watch_attached(rci_http_watch *w);
 void rci_http_watch_free(rci_http_watch *w);
 
 /* ---- http_json_cache.c ---- */

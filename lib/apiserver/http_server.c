@@ -6,6 +6,7 @@
 #include "apiserver/http_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #define MAX_BODY (3u * 1024u * 1024u + 64u * 1024u)
 #define TICK_MS 20
 #define POKE_TICKS 10 /* idle watch streams check their client every 200 ms */
+#define STOP_GRACE_MS 1000 /* how long a stop waits for the ended watch streams to send their last chunk */
 #define POOL_THREADS 4 /* event loops; a slow request delays only the connections of its own loop */
 
 struct rc_http_server {
@@ -40,6 +42,7 @@ struct rc_http_server {
     struct MHD_Daemon *daemon;
     atomic_bool stopping;
     pthread_mutex_t lock; /* watches */
+    pthread_cond_t watch_left; /* a watch stream was freed */
     rci_http_watch **watches;
     size_t nwatches, watches_cap;
     rci_http_json_cache *json_cache;
@@ -154,6 +157,7 @@ void rci_http_track_watch(rci_http_server *hs, rci_http_watch *w, bool add)
             rci_http_watch_cancel(w);
     } else {
         remove_watch(hs->watches, &hs->nwatches, w);
+        pthread_cond_broadcast(&hs->watch_left);
     }
     pthread_mutex_unlock(&hs->lock);
     rc_metric_add(hs->longrunning_watch, add ? 1 : -1);
@@ -512,6 +516,7 @@ rc_http_server *rc_http_server_new(rc_apiserver *srv, const rc_http_options *opt
     hs->max_connections = opts->max_connections ? opts->max_connections : 1024;
     hs->user_metrics = opts->metrics;
     pthread_mutex_init(&hs->lock, NULL);
+    pthread_cond_init(&hs->watch_left, NULL);
     pthread_mutex_init(&hs->wake_lock, NULL);
     pthread_cond_init(&hs->wake_cond, NULL);
     hs->json_cache = rci_http_json_cache_new();
@@ -576,6 +581,15 @@ const char *rc_http_server_url(const rc_http_server *hs, char *buf, size_t cap)
     return buf;
 }
 
+/* True while a watch stream on a connection is still open (hs->lock held). */
+static bool any_attached(rci_http_server *hs)
+{
+    for (size_t i = 0; i < hs->nwatches; i++)
+        if (rci_http_watch_attached(hs->watches[i]))
+            return true;
+    return false;
+}
+
 void rc_http_server_stop(rc_http_server *hs)
 {
     if (!hs || !hs->daemon)
@@ -584,6 +598,12 @@ void rc_http_server_stop(rc_http_server *hs)
     atomic_store(&hs->stopping, true);
     for (size_t i = 0; i < hs->nwatches; i++)
         rci_http_watch_cancel(hs->watches[i]);
+    /* The event-loop threads now send each ended stream's last chunk and free the stream; libmicrohttpd
+     * would close a connection whose resume it has not handled yet, so wait for them (a client that does
+     * not read gets STOP_GRACE_MS). Streams served without sockets are the caller's to free. */
+    struct timespec grace = after_ms(STOP_GRACE_MS);
+    while (any_attached(hs) && pthread_cond_timedwait(&hs->watch_left, &hs->lock, &grace) != ETIMEDOUT)
+        continue;
     pthread_mutex_unlock(&hs->lock);
     pthread_mutex_lock(&hs->wake_lock);
     pthread_cond_broadcast(&hs->wake_cond);
@@ -618,6 +638,7 @@ void rc_http_server_free(rc_http_server *hs)
     free(hs->tls_cert_file);
     free(hs->tls_key_file);
     pthread_mutex_destroy(&hs->lock);
+    pthread_cond_destroy(&hs->watch_left);
     pthread_cond_destroy(&hs->wake_cond);
     pthread_mutex_destroy(&hs->wake_lock);
     free(hs);

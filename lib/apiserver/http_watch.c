@@ -265,6 +265,14 @@ void rci_http_watch_cancel(rci_http_watch *s)
     pthread_mutex_unlock(&s->lock);
 }
 
+bool rci_http_watch_attached(rci_http_watch *s)
+{
+    pthread_mutex_lock(&s->lock);
+    bool attached = s->conn != NULL;
+    pthread_mutex_unlock(&s->lock);
+    return attached;
+}
+
 void rci_http_watch_free(rci_http_watch *s)
 {
     if (!s)
