@@ -407,6 +407,7 @@ static void blocked_add(void *ctx, rc_object *obj)
     gate *g = ctx;
     pthread_mutex_lock(&g->lock);
     g->entered++;
+    pthread_cond_broadcast(&g->cond);
     while (!g->open)
         pthread_cond_wait(&g->cond, &g->lock);
     pthread_mutex_unlock(&g->lock);
@@ -440,7 +441,12 @@ START_TEST(threaded_run_with_a_blocked_handler)
     fake_lw_put(lw, "a", "late", "web");
     /* the fast handler gets everything while the slow one is stuck in its first callback */
     rec_wait_adds(&fast, 51);
-    pthread_mutex_lock(&stuck.lock);
+    pthread_mutex_lock(&stuck.lock); /* the slow handler's thread may not have reached its first call yet */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    while (!stuck.entered && pthread_cond_timedwait(&stuck.cond, &stuck.lock, &until) == 0)
+        continue;
     ck_assert_int_eq(stuck.entered, 1);
     pthread_mutex_unlock(&stuck.lock);
     ck_assert_uint_ge(rc_handler_backlog(slow), 49);

@@ -5,12 +5,20 @@
 
 #include "runtime/runtime.h"
 
+#include "cache/indexer.h"
+
 /* One object this controller wrote that its cache may not show yet. */
 typedef struct rci_ov_entry {
-    char *mapkey;   /* "id|ns/name", owned; the map's key */
-    rc_object *obj; /* the written version; NULL when the write removed the object */
-    uint64_t rv;    /* the written (or deletion) resourceVersion; 0 when unknown */
+    char *mapkey;     /* "id|ns/name", owned; the map's key */
+    uint64_t keyhash; /* rci_hash_str of the "ns/name" part */
+    rc_object *obj;   /* the written version; NULL when the write removed the object */
+    uint64_t rv;      /* the written (or deletion) resourceVersion; 0 when unknown */
     char uid[80];
+    /* obj's values under the index function last asked about (by_index reads ask the same one of every
+     * entry, once per read: remembered, a read costs a comparison per entry, not an index call) */
+    rc_index_fn memo_fn;
+    void *memo_ctx;
+    rc_index_values memo;
 } rci_ov_entry;
 
 struct rci_cclient {

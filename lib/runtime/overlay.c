@@ -37,8 +37,17 @@ static char *make_mapkey(const char *id, const char *key)
     return k;
 }
 
+static void forget_memo(rci_ov_entry *e)
+{
+    if (e->memo_fn)
+        rci_index_values_free(&e->memo);
+    e->memo_fn = NULL;
+    e->memo_ctx = NULL;
+}
+
 static void entry_free(rci_ov_entry *e)
 {
+    forget_memo(e);
     rc_object_unref(e->obj);
     free(e->mapkey);
     free(e);
@@ -91,8 +100,10 @@ void rci_overlay_record(rci_cclient *cc, const char *id, const rc_object *obj, b
             return;
         }
         e->mapkey = mk;
+        e->keyhash = rci_hash_str(key);
     } else {
         free(mk);
+        forget_memo(e);
         rc_object_unref(e->obj);
     }
     e->obj = removed ? NULL : rc_object_ref((rc_object *)obj);
@@ -138,25 +149,33 @@ rc_object *rci_overlay_resolve(rci_cclient *cc, const char *id, const char *key,
     return show;
 }
 
-static bool index_reports(const rci_ov_scope *sc, const rc_object *o)
+/* Whether the entry's object reports sc->value under sc->index (cc->mu held). The values are kept for
+ * the next read through the same index; a computation that ran out of memory is not kept. */
+static bool index_reports(const rci_ov_scope *sc, rci_ov_entry *e)
 {
-    rc_index_values v;
-    rci_index_values_init(&v);
-    sc->index(sc->index_ctx, o, &v);
+    if (e->memo_fn != sc->index || e->memo_ctx != sc->index_ctx) {
+        forget_memo(e);
+        rci_index_values_init(&e->memo);
+        sc->index(sc->index_ctx, e->obj, &e->memo);
+        e->memo_fn = sc->index;
+        e->memo_ctx = sc->index_ctx;
+    }
     bool found = false;
-    for (size_t i = 0; i < rci_index_values_count(&v) && !found; i++)
-        found = !strcmp(rci_index_values_at(&v, i), sc->value);
-    rci_index_values_free(&v);
+    for (size_t i = 0; i < rci_index_values_count(&e->memo) && !found; i++)
+        found = !strcmp(rci_index_values_at(&e->memo, i), sc->value);
+    if (e->memo.failed)
+        forget_memo(e);
     return found;
 }
 
-static bool in_scope(const rc_object *o, const rci_ov_scope *sc)
+/* Whether the entry's written object (not NULL) belongs in the read's result (cc->mu held). */
+static bool in_scope(rci_ov_entry *e, const rci_ov_scope *sc)
 {
-    if (sc->ns && sc->ns[0] && strcmp(rc_object_namespace(o), sc->ns))
+    if (sc->ns && sc->ns[0] && strcmp(rc_object_namespace(e->obj), sc->ns))
         return false;
-    if (sc->sel && !rc_selector_matches_object(sc->sel, o))
+    if (sc->sel && !rc_selector_matches_object(sc->sel, e->obj))
         return false;
-    return !sc->index || index_reports(sc, o);
+    return !sc->index || index_reports(sc, e);
 }
 
 /* The entries of resource id (borrowed; valid under cc->mu) into *out; their number, or -1 on allocation
@@ -215,14 +234,14 @@ int rci_overlay_merge_list(rci_cclient *cc, const char *id, rc_object_list *out,
         rc = RC_ENOMEM;
     for (long k = 0; rc == 0 && k < n; k++) {
         rci_ov_entry *e = mine[k];
-        uintptr_t at = (uintptr_t)rci_map_get(&pos, e->mapkey + idlen + 1);
+        uintptr_t at = (uintptr_t)rci_map_get_h(&pos, e->mapkey + idlen + 1, e->keyhash);
         if (at) {
             size_t i = at - 1;
             if (cache_caught_up(e, out->items[i]))
                 continue; /* pruned by the next observe or resolve */
             replaced[nreplaced++] = out->items[i];
-            out->items[i] = e->obj && in_scope(e->obj, scope) ? rc_object_ref(e->obj) : NULL;
-        } else if (scope->add_new && e->obj && in_scope(e->obj, scope)) {
+            out->items[i] = e->obj && in_scope(e, scope) ? rc_object_ref(e->obj) : NULL;
+        } else if (scope->add_new && e->obj && in_scope(e, scope)) {
             rc = rc_object_list_append(out, e->obj);
         }
     }
