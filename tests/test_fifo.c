@@ -1,12 +1,15 @@
 /* test_fifo.c - rc_delta_fifo: per-key delta lists in first-in order, delete compression, relist
  * tombstones against the known-objects store, has_synced, resync, requeue without losing newer deltas,
  * close waking a blocked popper, bad input, and the internal batched pop (order, hashes, per-key
- * requeue, deletes racing with processing) and queue-time transform. */
+ * requeue, deletes racing with processing), queue-time transform, and the intake producers queue into
+ * (runs across its batch boundaries, pending deltas seen by len/has_synced/close, a threaded producer
+ * against a sleeping popper). */
 #include <reconcile.h>
 #include <reconcile/delta_fifo.h>
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache/delta_fifo_internal.h"
@@ -343,6 +346,124 @@ static rc_object *mark(void *ctx, rc_object *o)
     return rc_object_freeze(copy);
 }
 
+/* More deltas than the intake holds before a producer applies them itself (and than it lets pend at
+ * all), for keys seen on both sides of those boundaries: every key keeps its first-in place and all its
+ * deltas in order; a delete right after an add still pending in the intake is not taken as pointless. */
+START_TEST(intake_runs_keep_order_and_dedup_across_boundaries)
+{
+    enum { KEYS = 700, ROUNDS = 30 };
+    rc_delta_fifo *f = rc_delta_fifo_new(NULL);
+    char name[32], rv[16];
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int k = 0; k < KEYS; k++) {
+            snprintf(name, sizeof name, "k%d", k);
+            snprintf(rv, sizeof rv, "%d", r + 1);
+            queue(r == 0 ? rc_delta_fifo_add : rc_delta_fifo_update, f, name, rv);
+        }
+    }
+    queue(rc_delta_fifo_add, f, "late", "1");
+    queue(rc_delta_fifo_delete, f, "late", "2");
+    ck_assert_uint_eq(rc_delta_fifo_len(f), KEYS + 1);
+    seen s = {0};
+    for (int k = 0; k < KEYS; k++) {
+        snprintf(name, sizeof name, "ns/k%d:", k);
+        ck_assert_int_eq(strncmp(pop_text(f, &s), name, strlen(name)), 0);
+        /* "Added/1,Updated/2,...,Updated/30": count the deltas and check the last */
+        size_t deltas = 1;
+        for (const char *p = s.text; (p = strchr(p, ',')); p++)
+            deltas++;
+        ck_assert_uint_eq(deltas, ROUNDS);
+        ck_assert(strstr(s.text, "Added/1,Updated/2,") != NULL);
+        ck_assert(strstr(s.text, ",Updated/30") != NULL);
+    }
+    ck_assert_str_eq(pop_text(f, &s), "ns/late:Added/1,Deleted/2");
+    ck_assert_int_eq(rc_delta_fifo_try_pop(f, record, &s), RC_EAGAIN);
+    rc_delta_fifo_free(f);
+}
+END_TEST
+
+/* Queued deltas that no lock holder applied yet are visible to len and has_synced, survive close (later
+ * queuing fails) and are released by free. */
+START_TEST(pending_deltas_are_seen_and_survive_close)
+{
+    rc_delta_fifo *f = rc_delta_fifo_new(NULL);
+    ck_assert(!rc_delta_fifo_has_synced(f));
+    queue(rc_delta_fifo_add, f, "a", "1");
+    ck_assert(rc_delta_fifo_has_synced(f)); /* queued before any replace: populated, nothing to wait for */
+    ck_assert_uint_eq(rc_delta_fifo_len(f), 1);
+    queue(rc_delta_fifo_update, f, "a", "2");
+    rc_delta_fifo_close(f);
+    rc_object *o = obj("b", "1");
+    ck_assert_int_eq(rc_delta_fifo_add(f, o), RC_ECLOSED);
+    ck_assert_int_eq(rc_delta_fifo_update(f, o), RC_ECLOSED);
+    rc_object_unref(o);
+    seen s = {0};
+    ck_assert_str_eq(pop_text(f, &s), "ns/a:Added/1,Updated/2");
+    ck_assert_int_eq(rc_delta_fifo_pop(f, record, &s, RC_TIME_NEVER), RC_ECLOSED);
+    rc_delta_fifo_free(f);
+    /* freed with deltas still pending: nothing leaks (checked under ASan and valgrind) */
+    f = rc_delta_fifo_new(NULL);
+    queue(rc_delta_fifo_add, f, "x", "1");
+    queue(rc_delta_fifo_update, f, "x", "2");
+    rc_delta_fifo_free(f);
+}
+END_TEST
+
+/* A producer thread queues while this thread pops with an unbounded wait: the popper sleeps whenever it
+ * drains the queue, and every delta still arrives, in order per key (no wake-up is lost). */
+enum { THREAD_KEYS = 64, THREAD_ROUNDS = 200 };
+
+static void *produce_rounds(void *arg)
+{
+    rc_delta_fifo *f = arg;
+    char name[32], rv[16];
+    for (int r = 0; r < THREAD_ROUNDS; r++)
+        for (int k = 0; k < THREAD_KEYS; k++) {
+            snprintf(name, sizeof name, "k%d", k);
+            snprintf(rv, sizeof rv, "%d", r + 1);
+            queue(r == 0 ? rc_delta_fifo_add : rc_delta_fifo_update, f, name, rv);
+        }
+    rc_delta_fifo_close(f);
+    return NULL;
+}
+
+typedef struct versions {
+    int last[THREAD_KEYS];
+    size_t deltas;
+} versions;
+
+static int check_versions(void *ctx, const char *key, const rc_delta *d, size_t n)
+{
+    versions *v = ctx;
+    int k = atoi(key + strlen("ns/k"));
+    for (size_t i = 0; i < n; i++) {
+        int rv = atoi(rc_object_resource_version(d[i].object));
+        ck_assert_int_eq(rv, v->last[k] + 1);
+        ck_assert_int_eq(d[i].type, rv == 1 ? RC_DELTA_ADDED : RC_DELTA_UPDATED);
+        v->last[k] = rv;
+    }
+    v->deltas += n;
+    return 0;
+}
+
+START_TEST(threaded_producer_never_loses_a_wakeup)
+{
+    rc_delta_fifo *f = rc_delta_fifo_new(NULL);
+    versions v = {{0}, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, produce_rounds, f);
+    int rc;
+    while ((rc = rc_delta_fifo_pop(f, check_versions, &v, RC_TIME_NEVER)) == 0)
+        ;
+    ck_assert_int_eq(rc, RC_ECLOSED);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(v.deltas, (size_t)THREAD_KEYS * THREAD_ROUNDS);
+    for (int k = 0; k < THREAD_KEYS; k++)
+        ck_assert_int_eq(v.last[k], THREAD_ROUNDS);
+    rc_delta_fifo_free(f);
+}
+END_TEST
+
 START_TEST(transform_runs_when_queued_not_on_deletes_or_syncs)
 {
     rc_store *known = rc_store_new();
@@ -384,6 +505,9 @@ int main(void)
     tcase_add_test(tc, batched_pop_keeps_order_and_requeues_per_key);
     tcase_add_test(tc, delete_racing_with_processing_is_kept);
     tcase_add_test(tc, transform_runs_when_queued_not_on_deletes_or_syncs);
+    tcase_add_test(tc, intake_runs_keep_order_and_dedup_across_boundaries);
+    tcase_add_test(tc, pending_deltas_are_seen_and_survive_close);
+    tcase_add_test(tc, threaded_producer_never_loses_a_wakeup);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

@@ -129,6 +129,14 @@ START_TEST(indexes_follow_update_delete_replace)
     add_and_drop(s, pod("a", "web-1", "2", "n3"));
     ck_assert_uint_eq(index_count(s, "node", "n1"), 1);
     ck_assert_uint_eq(index_count(s, "node", "n3"), 1);
+    /* its namespace bucket (the key's namespace never changes) holds the new object in the old one's place */
+    rc_object_list l = {0};
+    ck_assert_int_eq(rc_store_by_index(s, RC_INDEX_NAMESPACE, "a", &l, NULL), 0);
+    ck_assert_uint_eq(l.count, 2);
+    ck_assert_str_eq(rc_object_key(l.items[0]), "a/web-1");
+    ck_assert_str_eq(rc_object_resource_version(l.items[0]), "2");
+    ck_assert_str_eq(rc_object_key(l.items[1]), "a/web-2");
+    rc_object_list_clear(&l);
     char **keys;
     size_t n;
     ck_assert_int_eq(rc_store_index_keys(s, "node", "n3", &keys, &n, NULL), 0);

@@ -1,11 +1,15 @@
-/* delta_fifo.c - rc_delta_fifo: per-key delta lists in intrusive queue nodes (two deltas in-line, items
- * recycled through a free list, keys borrowed from the queued objects), a hash map from key to node, and
- * the relist/resync logic against the known-objects store. Lock order: pop_lock, then lock, then the
- * store's locks; process callbacks run with only pop_lock held, so producers never wait for them. Pops
- * take up to RCI_FIFO_BATCH keys per lock acquisition; the popped ("in flight") keys stay visible to
- * delete, so a deletion racing with the processing of its key's add is never dropped. `lock` is an
- * adaptive mutex: its critical sections are a few hundred instructions, so a short spin beats sleeping
- * in the kernel when the producer and the popper meet. */
+/* delta_fifo.c - rc_delta_fifo: per-key delta lists in queue items (two deltas in-line, items recycled
+ * through a free list, keys borrowed from the queued objects) kept in queue order in a ring of pointers
+ * (so a pop can start loading a whole batch of items at once instead of chasing a list), a hash map from
+ * key to item, and the relist/resync logic against the known-objects store. Lock order: pop_lock, then
+ * lock, then the intake's lock and the store's locks; process callbacks run with only pop_lock held, so
+ * producers never wait for them. Added and Updated deltas go through the intake (fifo_intake.h): every
+ * holder of `lock` first applies what is pending there, in order, with the key-map slots loaded a few
+ * deltas ahead, so a producer takes `lock` only to wake a sleeping popper or to apply a long run itself
+ * while the lock is free. Pops take up to RCI_FIFO_BATCH keys per lock acquisition; the popped ("in
+ * flight") keys stay visible to delete, so a deletion racing with the processing of its key's add is
+ * never dropped. `lock` is an adaptive mutex: its critical sections are short, so a short spin beats
+ * sleeping in the kernel when the producer and the popper meet. */
 #include <reconcile/delta_fifo.h>
 #include <reconcile/log.h>
 
@@ -15,14 +19,22 @@
 #include <time.h>
 
 #include "cache/delta_fifo_internal.h"
+#include "cache/fifo_intake.h"
 #include "cache/keyhash.h"
 #include "util/map.h"
 
 #define INLINE_DELTAS 2
 #define FREE_LIST_MAX 1024
+/* Pending intake deltas at which a producer applies them itself if the lock is free, and at which it
+ * waits for the lock to do so (bounding the intake). */
+#define INTAKE_BATCH 256
+#define INTAKE_MAX 16384
+/* Intake deltas ahead of the one being applied whose key-map slot, and then item, are being loaded. */
+#define PREFETCH_SLOT 16
+#define PREFETCH_ITEM 8
 
 typedef struct item {
-    struct item *next; /* queue order, or free list */
+    struct item *next; /* free list */
     const char *key;   /* borrowed from deltas[0].object */
     uint64_t hash;
     size_t n, cap;
@@ -31,14 +43,19 @@ typedef struct item {
 } item;
 
 struct rc_delta_fifo {
-    pthread_mutex_t pop_lock; /* held while a key is processed, and by replace/resync */
-    pthread_mutex_t lock;     /* guards everything below */
+    rci_fifo_intake intake; /* on cache lines of its own: the producers' */
+    /* poppers asleep on cond: changed under lock, read by producers without it */
+    _Alignas(64) atomic_size_t waiters;
+    _Alignas(64) pthread_mutex_t pop_lock; /* held while a key is processed, and by replace/resync */
+    pthread_mutex_t lock;                  /* guards everything below */
     pthread_cond_t cond;
-    rci_map items; /* key -> item */
-    item *head, *tail;
+    rci_fifo_run run; /* taken from the intake, applied before anything else under lock */
+    bool wake;        /* a new key was queued while poppers sleep: wake them as the lock is released */
+    rci_map items;    /* key -> item */
+    item **ring; /* the queue: ring_len items from ring_head; ring_cap is a power of two (or 0) */
+    size_t ring_head, ring_len, ring_cap;
     item *free_items;
     size_t nfree;
-    size_t waiters;
     item **inflight; /* the batch being processed (popper's stack), ninflight items */
     size_t ninflight;
     rc_store *known;
@@ -59,9 +76,12 @@ const char *rc_delta_type_name(rc_delta_type t)
 
 rc_delta_fifo *rc_delta_fifo_new(rc_store *known_objects)
 {
-    rc_delta_fifo *f = calloc(1, sizeof *f);
-    if (!f)
+    void *mem;
+    if (posix_memalign(&mem, 64, sizeof(rc_delta_fifo)) != 0)
         return NULL;
+    rc_delta_fifo *f = memset(mem, 0, sizeof(rc_delta_fifo));
+    rci_fifo_intake_init(&f->intake);
+    atomic_init(&f->waiters, 0);
     pthread_mutexattr_t a;
     pthread_mutexattr_init(&a);
     pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
@@ -95,16 +115,19 @@ void rc_delta_fifo_free(rc_delta_fifo *f)
 {
     if (!f)
         return;
-    for (item *it = f->head, *next; it; it = next) {
-        next = it->next;
+    for (size_t i = 0; i < f->ring_len; i++) {
+        item *it = f->ring[(f->ring_head + i) & (f->ring_cap - 1)];
         item_release_deltas(it);
         free(it);
     }
+    free(f->ring);
     for (item *it = f->free_items, *next; it; it = next) {
         next = it->next;
         free(it);
     }
     rci_map_free(&f->items);
+    rci_fifo_run_free(&f->run);
+    rci_fifo_intake_free(&f->intake);
     pthread_mutex_destroy(&f->pop_lock);
     pthread_mutex_destroy(&f->lock);
     pthread_cond_destroy(&f->cond);
@@ -185,32 +208,52 @@ static void rekey(rc_delta_fifo *f, item *it)
     }
 }
 
-static void enqueue_tail(rc_delta_fifo *f, item *it)
+/* The i-th queued item (i < ring_len). */
+static item *queued_at(const rc_delta_fifo *f, size_t i)
 {
-    it->next = NULL;
-    if (f->tail)
-        f->tail->next = it;
-    else
-        f->head = it;
-    f->tail = it;
+    return f->ring[(f->ring_head + i) & (f->ring_cap - 1)];
 }
 
-/* Queues one delta for obj. Caller holds lock. */
-static int queue_locked(rc_delta_fifo *f, rc_delta_type type, rc_object *obj, bool final_state_unknown)
+/* Makes room in the ring for one more item (doubling it; it never shrinks). Caller holds lock. */
+static bool ring_reserve(rc_delta_fifo *f)
+{
+    if (f->ring_len < f->ring_cap)
+        return true;
+    size_t cap = f->ring_cap ? f->ring_cap * 2 : 64;
+    item **ring = malloc(cap * sizeof *ring);
+    if (!ring)
+        return false;
+    for (size_t i = 0; i < f->ring_len; i++)
+        ring[i] = queued_at(f, i);
+    free(f->ring);
+    f->ring = ring;
+    f->ring_cap = cap;
+    f->ring_head = 0;
+    return true;
+}
+
+/* Appends it to the queue; room must have been reserved. Caller holds lock. */
+static void enqueue_tail(rc_delta_fifo *f, item *it)
+{
+    f->ring[(f->ring_head + f->ring_len++) & (f->ring_cap - 1)] = it;
+}
+
+/* Queues one delta for obj, whose key hashes (rci_key_hash) to h; on success the caller's reference
+ * passes to the FIFO. Caller holds lock. */
+static int queue_owned(rc_delta_fifo *f, rc_delta_type type, rc_object *obj, uint64_t h,
+                       bool final_state_unknown)
 {
     const char *key = rc_object_key(obj);
-    uint64_t h = rci_key_hash(key);
     item *it = rci_map_get_h(&f->items, key, h);
     rc_delta d = {type, final_state_unknown, obj};
     if (it) {
         if (item_reserve(it, 1) != 0)
             return RC_ENOMEM;
-        rc_object_ref(obj);
         item_push(it, d);
         rekey(f, it);
         return 0;
     }
-    if (!(it = item_alloc(f)))
+    if (!ring_reserve(f) || !(it = item_alloc(f)))
         return RC_ENOMEM;
     it->key = key;
     it->hash = h;
@@ -218,12 +261,77 @@ static int queue_locked(rc_delta_fifo *f, rc_delta_type type, rc_object *obj, bo
         item_recycle(f, it);
         return RC_ENOMEM;
     }
-    rc_object_ref(obj);
     item_push(it, d);
     enqueue_tail(f, it);
-    if (f->waiters)
-        pthread_cond_signal(&f->cond);
+    f->wake |= atomic_load_explicit(&f->waiters, memory_order_relaxed) > 0;
     return 0;
+}
+
+/* queue_owned for an object the caller keeps its reference to. Caller holds lock. */
+static int queue_borrowed(rc_delta_fifo *f, rc_delta_type type, rc_object *obj, bool final_state_unknown)
+{
+    int rc = queue_owned(f, type, rc_object_ref(obj), rci_key_hash(rc_object_key(obj)), final_state_unknown);
+    if (rc != 0)
+        rc_object_unref(obj);
+    return rc;
+}
+
+/* Loads the key-map slot a hash probes first. Caller holds lock. */
+static void prefetch_slot(const rc_delta_fifo *f, uint64_t h)
+{
+    if (f->items.cap)
+        __builtin_prefetch(&f->items.slots[h & (f->items.cap - 1)], 1);
+}
+
+/* Loads the item a hash's first slot names, when the slot is the key's (its line was prefetched). */
+static void prefetch_item(const rc_delta_fifo *f, uint64_t h)
+{
+    if (!f->items.cap)
+        return;
+    const rci_map_entry *e = &f->items.slots[h & (f->items.cap - 1)];
+    if (e->hash == h)
+        __builtin_prefetch(e->value, 1);
+}
+
+/* Applies the intake's pending deltas in order. A delta that cannot be applied for lack of memory stays
+ * first in line for the next holder of the lock. Caller holds lock. */
+static void apply_intake(rc_delta_fifo *f)
+{
+    rci_fifo_run *r = &f->run;
+    if (r->off == r->n && !rci_fifo_intake_take(&f->intake, r))
+        return;
+    for (size_t i = r->off; i < r->n && i < r->off + PREFETCH_SLOT; i++)
+        prefetch_slot(f, r->e[i].hash);
+    for (; r->off < r->n; r->off++) {
+        if (r->off + PREFETCH_SLOT < r->n)
+            prefetch_slot(f, r->e[r->off + PREFETCH_SLOT].hash);
+        if (r->off + PREFETCH_ITEM < r->n)
+            prefetch_item(f, r->e[r->off + PREFETCH_ITEM].hash);
+        const rci_fifo_entry *e = &r->e[r->off];
+        if (queue_owned(f, e->type, e->obj, e->hash, false) != 0) {
+            rc_log(RC_LOG_ERROR, "delta_fifo", rc_object_key(e->obj), "out of memory queuing; will retry");
+            return;
+        }
+        f->populated = true;
+    }
+}
+
+/* Takes lock and brings the FIFO up to date with every delta queued so far. */
+static void lock_fifo(rc_delta_fifo *f)
+{
+    pthread_mutex_lock(&f->lock);
+    apply_intake(f);
+}
+
+/* Releases lock, then wakes the sleeping poppers if a key was queued for them: a woken popper does not
+ * run into the lock its waker still holds. Poppers check for keys under the lock before they sleep. */
+static void unlock_fifo(rc_delta_fifo *f)
+{
+    bool wake = f->wake;
+    f->wake = false;
+    pthread_mutex_unlock(&f->lock);
+    if (wake)
+        pthread_cond_broadcast(&f->cond);
 }
 
 static bool has_name(const rc_object *obj)
@@ -251,29 +359,59 @@ static bool is_known(rc_delta_fifo *f, const char *key)
     return known != NULL;
 }
 
+/* After a push to the intake: the producer takes the lock only when a popper sleeps (to apply the intake
+ * and wake it) or the intake is long: then it applies it itself if the lock is free (a busy lock means a
+ * popper that applies it soon), and waits for the lock past INTAKE_MAX. Against a popper going to sleep
+ * this is Dekker's pattern: the push stores the pending count before `waiters` is read here, the popper
+ * increments `waiters` before it reads the pending count (both sequentially consistent), so one of the
+ * two sees the other. */
+static void publish(rc_delta_fifo *f, size_t pending)
+{
+    if (atomic_load(&f->waiters) || pending >= INTAKE_MAX)
+        pthread_mutex_lock(&f->lock);
+    else if (pending < INTAKE_BATCH || pthread_mutex_trylock(&f->lock) != 0)
+        return;
+    apply_intake(f);
+    unlock_fifo(f);
+}
+
+/* Added and Updated deltas go through the intake, hashed before any lock is taken. */
 static int queue_one(rc_delta_fifo *f, rc_delta_type type, rc_object *obj)
 {
     if (!f || !has_name(obj))
         return RC_EINVAL;
     rc_object_freeze(obj);
     /* the transform runs on the producer's thread, outside the lock (upstream runs it when queuing too) */
-    rc_object *queued = f->transform && type != RC_DELTA_DELETED ? f->transform(f->transform_ctx, obj)
-                                                                 : rc_object_ref(obj);
-    pthread_mutex_lock(&f->lock);
-    int rc = f->closed ? RC_ECLOSED : 0;
-    /* deleting what is neither pending, in flight nor known is a no-op */
-    bool pointless = rc == 0 && type == RC_DELTA_DELETED && !in_queue_or_flight(f, rc_object_key(obj)) &&
-                     !is_known(f, rc_object_key(obj));
-    if (rc == 0 && !pointless && (rc = queue_locked(f, type, queued, false)) == 0)
-        f->populated = true;
-    pthread_mutex_unlock(&f->lock);
-    rc_object_unref(queued);
-    return rc;
+    rc_object *queued = f->transform ? f->transform(f->transform_ctx, obj) : rc_object_ref(obj);
+    size_t pending;
+    rci_fifo_entry e = {queued, rci_key_hash(rc_object_key(queued)), type};
+    int rc = rci_fifo_intake_push(&f->intake, e, &pending);
+    if (rc != 0) {
+        rc_object_unref(queued);
+        return rc;
+    }
+    publish(f, pending);
+    return 0;
 }
 
 int rc_delta_fifo_add(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_ADDED, obj); }
 int rc_delta_fifo_update(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_UPDATED, obj); }
-int rc_delta_fifo_delete(rc_delta_fifo *f, rc_object *obj) { return queue_one(f, RC_DELTA_DELETED, obj); }
+
+int rc_delta_fifo_delete(rc_delta_fifo *f, rc_object *obj)
+{
+    if (!f || !has_name(obj))
+        return RC_EINVAL;
+    rc_object_freeze(obj);
+    const char *key = rc_object_key(obj);
+    lock_fifo(f);
+    int rc = f->closed ? RC_ECLOSED : 0;
+    /* deleting what is neither pending, in flight nor known is a no-op */
+    bool pointless = rc == 0 && !in_queue_or_flight(f, key) && !is_known(f, key);
+    if (rc == 0 && !pointless && (rc = queue_borrowed(f, RC_DELTA_DELETED, obj, false)) == 0)
+        f->populated = true;
+    unlock_fifo(f);
+    return rc;
+}
 
 typedef struct known_scan {
     rc_delta_fifo *f;
@@ -291,8 +429,8 @@ static bool scan_known(void *ctx, rc_object *obj)
     uint64_t h = rci_key_hash(key);
     if (rci_map_get_h(&k->f->items, key, h) || (k->listed && rci_map_get_h(k->listed, key, h)))
         return true;
-    k->rc = k->listed ? queue_locked(k->f, RC_DELTA_DELETED, obj, true)
-                      : queue_locked(k->f, RC_DELTA_SYNC, obj, false);
+    k->rc = k->listed ? queue_borrowed(k->f, RC_DELTA_DELETED, obj, true)
+                      : queue_borrowed(k->f, RC_DELTA_SYNC, obj, false);
     k->queued += k->rc == 0;
     return k->rc == 0;
 }
@@ -300,7 +438,8 @@ static bool scan_known(void *ctx, rc_object *obj)
 /* Pending keys missing from the relist get a final-state-unknown Deleted delta with their newest object. */
 static int tombstone_pending(rc_delta_fifo *f, const rci_map *listed, size_t *queued)
 {
-    for (item *it = f->head; it; it = it->next) {
+    for (size_t i = 0; i < f->ring_len; i++) {
+        item *it = queued_at(f, i);
         if (rci_map_get_h(listed, it->key, it->hash))
             continue;
         if (item_reserve(it, 1) != 0)
@@ -348,11 +487,11 @@ int rc_delta_fifo_replace(rc_delta_fifo *f, rc_object *const *objs, size_t n, co
     for (size_t i = 0; i < n; i++)
         rci_map_put_h(&listed, rc_object_key(objs[i]), rci_key_hash(rc_object_key(objs[i])), objs[i], NULL);
     pthread_mutex_lock(&f->pop_lock);
-    pthread_mutex_lock(&f->lock);
+    lock_fifo(f);
     size_t deletions = 0;
     int rc = f->closed ? RC_ECLOSED : tombstone_pending(f, &listed, &deletions);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = queue_locked(f, RC_DELTA_REPLACED, objs[i], false);
+        rc = queue_borrowed(f, RC_DELTA_REPLACED, objs[i], false);
     if (rc == 0 && f->known) {
         known_scan k = {f, &listed, 0, 0};
         rc_store_foreach(f->known, scan_known, &k);
@@ -363,7 +502,7 @@ int rc_delta_fifo_replace(rc_delta_fifo *f, rc_object *const *objs, size_t n, co
         f->populated = true;
         f->initial_population = rci_map_count(&f->items);
     }
-    pthread_mutex_unlock(&f->lock);
+    unlock_fifo(f);
     pthread_mutex_unlock(&f->pop_lock);
     rci_map_free(&listed);
     release_items(items, n);
@@ -377,14 +516,14 @@ int rc_delta_fifo_resync(rc_delta_fifo *f)
     if (!f)
         return RC_EINVAL;
     pthread_mutex_lock(&f->pop_lock);
-    pthread_mutex_lock(&f->lock);
+    lock_fifo(f);
     int rc = f->closed ? RC_ECLOSED : 0;
     if (rc == 0 && f->known) {
         known_scan k = {f, NULL, 0, 0};
         rc_store_foreach(f->known, scan_known, &k);
         rc = k.rc;
     }
-    pthread_mutex_unlock(&f->lock);
+    unlock_fifo(f);
     pthread_mutex_unlock(&f->pop_lock);
     return rc;
 }
@@ -394,7 +533,7 @@ static void requeue_locked(rc_delta_fifo *f, item *popped)
 {
     item *newer = rci_map_get_h(&f->items, popped->key, popped->hash);
     if (!newer) {
-        if (rci_map_put_h(&f->items, popped->key, popped->hash, popped, NULL) == 0) {
+        if (ring_reserve(f) && rci_map_put_h(&f->items, popped->key, popped->hash, popped, NULL) == 0) {
             enqueue_tail(f, popped);
             return;
         }
@@ -421,13 +560,12 @@ static void requeue_locked(rc_delta_fifo *f, item *popped)
     item_recycle(f, popped);
 }
 
-/* Takes the head item off the queue. Caller holds lock; the queue is not empty. */
+/* Takes the first item off the queue. Caller holds lock; the queue is not empty. */
 static item *dequeue_locked(rc_delta_fifo *f)
 {
-    item *it = f->head;
-    f->head = it->next;
-    if (!f->head)
-        f->tail = NULL;
+    item *it = f->ring[f->ring_head];
+    f->ring_head = (f->ring_head + 1) & (f->ring_cap - 1);
+    f->ring_len--;
     rci_map_remove_h(&f->items, it->key, it->hash);
     return it;
 }
@@ -456,20 +594,25 @@ static int pop_batch_once(rc_delta_fifo *f, size_t max, rci_pop_batch_fn fn, voi
     item *items[RCI_FIFO_BATCH];
     rci_popped batch[RCI_FIFO_BATCH];
     pthread_mutex_lock(&f->pop_lock);
-    pthread_mutex_lock(&f->lock);
-    size_t n = 0;
-    /* With a long queue the key map is far bigger than the cache: fetch the map slots of the whole batch
-     * at once so their misses overlap instead of costing one memory latency per key. */
-    for (item *it = f->head; n < max && it; it = it->next, n++)
+    lock_fifo(f);
+    /* With a long queue the items, their keys and the key map are far bigger than the cache: load the
+     * whole batch's items at once, then their keys and map slots, so the misses overlap instead of
+     * costing one memory latency after the other. */
+    size_t take = f->ring_len < max ? f->ring_len : max, n = 0;
+    for (size_t i = 0; i < take; i++)
+        __builtin_prefetch(queued_at(f, i), 1);
+    for (size_t i = 0; i < take; i++) {
+        const item *it = queued_at(f, i);
+        __builtin_prefetch(it->key);
         if (f->items.cap)
             __builtin_prefetch(&f->items.slots[it->hash & (f->items.cap - 1)], 1);
-    n = 0;
-    while (n < max && f->head)
+    }
+    while (n < take)
         items[n++] = dequeue_locked(f);
     int rc = n ? (int)n : f->closed ? RC_ECLOSED : RC_EAGAIN;
     f->inflight = items;
     f->ninflight = n;
-    pthread_mutex_unlock(&f->lock);
+    unlock_fifo(f);
     for (size_t i = 0; i < n; i++)
         batch[i] = (rci_popped){items[i]->key, items[i]->hash, deltas_of(items[i]), items[i]->n, 0};
     if (n)
@@ -497,18 +640,22 @@ static void deadline_after(rc_duration timeout, struct timespec *ts)
  * none) passed (false), so replace and resync are never held up by an idle popper. */
 static bool wait_ready(rc_delta_fifo *f, const struct timespec *deadline)
 {
-    pthread_mutex_lock(&f->lock);
+    lock_fifo(f);
     bool timed_out = false;
-    while (!f->head && !f->closed && !timed_out) {
-        f->waiters++;
-        if (!deadline)
-            pthread_cond_wait(&f->cond, &f->lock);
-        else
-            timed_out = pthread_cond_timedwait(&f->cond, &f->lock, deadline) != 0;
-        f->waiters--;
+    while (!f->ring_len && !f->closed && !timed_out) {
+        atomic_fetch_add(&f->waiters, 1);
+        /* a push that missed `waiters` is seen here (see publish) */
+        if (rci_fifo_intake_pending(&f->intake) == 0) {
+            if (!deadline)
+                pthread_cond_wait(&f->cond, &f->lock);
+            else
+                timed_out = pthread_cond_timedwait(&f->cond, &f->lock, deadline) != 0;
+        }
+        atomic_fetch_sub(&f->waiters, 1);
+        apply_intake(f);
     }
-    bool ready = f->head || f->closed;
-    pthread_mutex_unlock(&f->lock);
+    bool ready = f->ring_len || f->closed;
+    unlock_fifo(f);
     return ready;
 }
 
@@ -570,9 +717,9 @@ bool rc_delta_fifo_has_synced(rc_delta_fifo *f)
 {
     if (!f)
         return false;
-    pthread_mutex_lock(&f->lock);
+    lock_fifo(f);
     bool synced = f->populated && f->initial_population == 0;
-    pthread_mutex_unlock(&f->lock);
+    unlock_fifo(f);
     return synced;
 }
 
@@ -580,9 +727,9 @@ size_t rc_delta_fifo_len(rc_delta_fifo *f)
 {
     if (!f)
         return 0;
-    pthread_mutex_lock(&f->lock);
+    lock_fifo(f);
     size_t n = rci_map_count(&f->items);
-    pthread_mutex_unlock(&f->lock);
+    unlock_fifo(f);
     return n;
 }
 
@@ -590,10 +737,11 @@ void rc_delta_fifo_close(rc_delta_fifo *f)
 {
     if (!f)
         return;
-    pthread_mutex_lock(&f->lock);
+    lock_fifo(f);
+    rci_fifo_intake_close(&f->intake); /* deltas pushed before this are applied by the next lock holder */
     f->closed = true;
     pthread_cond_broadcast(&f->cond);
-    pthread_mutex_unlock(&f->lock);
+    unlock_fifo(f);
 }
 
 bool rc_delta_fifo_is_closed(rc_delta_fifo *f)

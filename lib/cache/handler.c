@@ -24,7 +24,7 @@ rc_handler_registration *rci_handler_new(const rc_event_handler *h, void *ctx, r
     return reg;
 }
 
-static void note_clear(rci_note *n)
+static void note_clear(const rci_note *n)
 {
     rc_object_unref(n->old);
     rc_object_unref(n->obj);
@@ -64,7 +64,9 @@ static int grow(rc_handler_registration *reg)
     return 0;
 }
 
-int rci_handler_push_many(rc_handler_registration *reg, const rci_note *notes, size_t n)
+/* Buffers notes; give: their references pass to the buffer (released when not buffered), else new ones
+ * are taken. */
+static int buffer_notes(rc_handler_registration *reg, const rci_note *notes, size_t n, bool give)
 {
     pthread_mutex_lock(&reg->lock);
     size_t wanted = 0;
@@ -75,17 +77,22 @@ int rci_handler_push_many(rc_handler_registration *reg, const rci_note *notes, s
         ;
     if (reg->removed || rc != 0 || wanted == 0) {
         pthread_mutex_unlock(&reg->lock);
+        for (size_t i = 0; give && i < n; i++)
+            note_clear(&notes[i]);
         if (rc)
             rc_log(RC_LOG_ERROR, "informer", reg->informer_name, "handler buffer full: notifications lost");
         return rc;
     }
+    bool syncing = reg->syncing; /* guarded by the informer's lock, which the caller holds */
     for (size_t i = 0; i < n; i++) {
-        if (notes[i].resync && !reg->syncing)
+        if (notes[i].resync && !syncing)
             continue;
         rci_note *slot = &reg->ring[(reg->head + reg->count++) % reg->cap];
         *slot = notes[i];
-        rc_object_ref(slot->old);
-        rc_object_ref(slot->obj);
+        if (!give) {
+            rc_object_ref(slot->old);
+            rc_object_ref(slot->obj);
+        }
     }
     size_t backlog = reg->count, first_warn = reg->warn_at, warnings = 0;
     if (backlog > reg->max_count)
@@ -94,11 +101,24 @@ int rci_handler_push_many(rc_handler_registration *reg, const rci_note *notes, s
         reg->warn_at *= 2;
     pthread_cond_signal(&reg->cond);
     pthread_mutex_unlock(&reg->lock);
+    for (size_t i = 0; give && !syncing && i < n; i++)
+        if (notes[i].resync)
+            note_clear(&notes[i]);
     /* one line per threshold crossed, as if the batch had been pushed one notification at a time */
     for (size_t i = 0; i < warnings; i++, first_warn *= 2)
         rc_log(RC_LOG_WARN, "informer", reg->informer_name, "a handler is slow: %zu notifications buffered",
                first_warn);
     return 0;
+}
+
+int rci_handler_push_many(rc_handler_registration *reg, const rci_note *notes, size_t n)
+{
+    return buffer_notes(reg, notes, n, false);
+}
+
+int rci_handler_give_many(rc_handler_registration *reg, const rci_note *notes, size_t n)
+{
+    return buffer_notes(reg, notes, n, true);
 }
 
 int rci_handler_push(rc_handler_registration *reg, rci_note_type type, rc_object *old, rc_object *obj,

@@ -53,6 +53,9 @@ int rci_handler_push(rc_handler_registration *reg, rci_note_type type, rc_object
 /* Buffers notes[0..n) in order (references taken), leaving out resync notes unless the handler is
  * syncing. Ignored once removed. RC_ENOMEM (nothing buffered). */
 int rci_handler_push_many(rc_handler_registration *reg, const rci_note *notes, size_t n);
+/* rci_handler_push_many that takes over the notes' references instead of taking new ones: whatever is not
+ * buffered (left-out resync notes, a removed handler, RC_ENOMEM) is released. */
+int rci_handler_give_many(rc_handler_registration *reg, const rci_note *notes, size_t n);
 /* Delivers up to max (at most RCI_DELIVER_BATCH) of the oldest notifications, in order, unless another
  * dispatcher is delivering to this handler; stops early once the handler is removed. Returns how many
  * were delivered. */

@@ -105,6 +105,7 @@ void rci_index_change_init(rci_index_change *c)
     rci_index_values_init(&c->new_vals);
     c->buckets = NULL;
     c->buckets_cap = 0;
+    c->kept = false;
 }
 
 void rci_index_change_free(rci_index_change *c)
@@ -211,9 +212,30 @@ static bool buckets_reserve(rci_index_change *c, size_t n)
     return true;
 }
 
-int rci_indexer_prepare(const rci_indexer *ix, rci_map *buckets, rci_index_change *c, const rc_object *old,
-                        const rc_object *obj)
+/* An update under a key_derived index: true when obj's buckets all exist and hold old, so commit only
+ * swaps obj in (nothing reserved, old's values not computed). */
+static bool prepare_kept(const rci_indexer *ix, rci_map *buckets, rci_index_change *c, const rc_object *old,
+                         const rc_object *obj, uint64_t hash)
 {
+    if (!ix->key_derived || !old || !obj || old == obj || compute(ix, obj, &c->new_vals) != 0 ||
+        !buckets_reserve(c, c->new_vals.n))
+        return false;
+    for (size_t i = 0; i < c->new_vals.n; i++) {
+        rci_bucket *b = rci_bucket_get(buckets, rci_index_values_at(&c->new_vals, i));
+        if (!b || !rci_ptrset_contains(&b->members, old, hash))
+            return false;
+        c->buckets[i] = b;
+    }
+    values_reset(&c->old_vals);
+    return true;
+}
+
+int rci_indexer_prepare(const rci_indexer *ix, rci_map *buckets, rci_index_change *c, const rc_object *old,
+                        const rc_object *obj, uint64_t hash)
+{
+    c->kept = prepare_kept(ix, buckets, c, old, obj, hash);
+    if (c->kept)
+        return 0;
     if (compute(ix, old, &c->old_vals) != 0 || compute(ix, obj, &c->new_vals) != 0 ||
         !buckets_reserve(c, c->new_vals.n))
         return RC_ENOMEM;
@@ -242,6 +264,11 @@ void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *
 {
     if (old == obj)
         old = NULL;
+    if (c->kept) {
+        for (size_t i = 0; i < c->new_vals.n; i++)
+            rci_ptrset_replace(&c->buckets[i]->members, old, obj, hash);
+        return;
+    }
     for (size_t i = 0; i < c->new_vals.n; i++) {
         rci_ptrset *members = &c->buckets[i]->members;
         if (!old || !rci_ptrset_replace(members, old, obj, hash))
@@ -258,7 +285,7 @@ void rci_indexer_commit(rci_map *buckets, const rci_index_change *c, rc_object *
 int rci_indexer_insert(const rci_indexer *ix, rci_map *buckets, rci_index_change *scratch, rc_object *obj,
                        uint64_t hash)
 {
-    int rc = rci_indexer_prepare(ix, buckets, scratch, NULL, obj);
+    int rc = rci_indexer_prepare(ix, buckets, scratch, NULL, obj, hash);
     if (rc == 0)
         rci_indexer_commit(buckets, scratch, NULL, obj, hash);
     return rc;

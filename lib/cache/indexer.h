@@ -31,6 +31,7 @@ typedef struct rci_indexer {
     rc_index_fn fn;
     void *ctx;
     rci_map buckets; /* value -> rci_bucket * */
+    bool key_derived; /* the values depend only on the object's key (the namespace index) */
 } rci_indexer;
 
 /* The values of one change: those of the old object and of the new one, and the bucket of each new
@@ -39,6 +40,7 @@ typedef struct rci_index_change {
     rc_index_values old_vals, new_vals;
     rci_bucket **buckets;
     size_t buckets_cap;
+    bool kept; /* an update that keeps old's buckets: obj takes old's place in each, old_vals unused */
 } rci_index_change;
 
 void rci_index_values_init(rc_index_values *v);
@@ -56,10 +58,12 @@ void rci_indexer_free(rci_indexer *ix);
 rci_bucket *rci_bucket_get(const rci_map *buckets, const char *value);
 /* Frees every bucket of a bucket map and leaves it empty. */
 void rci_buckets_clear(rci_map *buckets);
-/* Computes the values of old and obj (either may be NULL) into c and makes room in `buckets` for obj.
- * RC_ENOMEM leaves the buckets as they were. */
+/* Computes the values of old and obj (either may be NULL; both have keys hashing to hash) into c and makes
+ * room in `buckets` for obj. Under a key_derived index an update (old and obj share their key, so their
+ * values) computes only obj's values and checks that old is in their buckets. RC_ENOMEM leaves the
+ * buckets as they were. */
 int rci_indexer_prepare(const rci_indexer *ix, rci_map *buckets, rci_index_change *c, const rc_object *old,
-                        const rc_object *obj);
+                        const rc_object *obj, uint64_t hash);
 /* Applies a prepared change: obj joins its buckets, old leaves its own (emptied buckets are freed); hash is
  * their key's rci_key_hash (old and obj share the key). obj takes old's place in a bucket both belong to,
  * and an old value equal to the new value at the same position reuses its bucket: an update that keeps

@@ -136,15 +136,20 @@ typedef struct note_buf {
     size_t n;
 } note_buf;
 
-/* Gives the buffered notifications to every handler (syncs only to those whose resync is due) and drops
- * the buffer's references. Caller holds lock. */
+/* Gives the buffered notifications to every handler (syncs only to those whose resync is due); the last
+ * handler takes over the buffer's references. Caller holds lock. */
 static void flush_notes(rc_informer *inf, note_buf *b)
 {
-    for (size_t i = 0; i < inf->nhandlers && b->n; i++)
+    size_t nh = inf->nhandlers;
+    for (size_t i = 0; i + 1 < nh && b->n; i++)
         rci_handler_push_many(inf->handlers[i], b->notes, b->n);
-    for (size_t i = 0; i < b->n; i++) {
-        rc_object_unref(b->notes[i].old);
-        rc_object_unref(b->notes[i].obj);
+    if (nh > 0 && b->n) {
+        rci_handler_give_many(inf->handlers[nh - 1], b->notes, b->n);
+    } else {
+        for (size_t i = 0; i < b->n; i++) {
+            rc_object_unref(b->notes[i].old);
+            rc_object_unref(b->notes[i].obj);
+        }
     }
     b->n = 0;
 }
@@ -195,7 +200,9 @@ static void apply_batch(void *ctx, rci_popped *batch, size_t n)
     b.n = 0;
     /* a cache of many objects is far bigger than the CPU cache: overlap the misses on the keys' slots */
     for (size_t i = 0; i < n; i++)
-        rci_store_prefetch(inf->store, batch[i].hash);
+        rci_store_prefetch(inf->store, batch[i].deltas[batch[i].n - 1].object, batch[i].hash);
+    for (size_t i = 0; i < n; i++)
+        rci_store_prefetch_index(inf->store, batch[i].deltas[batch[i].n - 1].object, batch[i].hash);
     pthread_mutex_lock(&inf->lock);
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < batch[i].n && batch[i].result == 0; j++) {

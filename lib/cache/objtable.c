@@ -19,9 +19,18 @@ static bool key_is(const rc_object *o, const char *key)
     return k && strcmp(k, key) == 0;
 }
 
+/* A zeroed slot array. Written, not calloc'ed: calloc hands out fresh pages unwritten, the probes below
+ * would map them to the shared zero page, and the first store into each would then be a copy-on-write
+ * fault that flushes the TLB of every core running another thread of the process. */
+static rci_objslot *zeroed_slots(size_t cap)
+{
+    rci_objslot *slots = malloc(cap * sizeof *slots);
+    return slots ? memset(slots, 0, cap * sizeof *slots) : NULL;
+}
+
 static bool grow(rci_objtable *t, size_t cap)
 {
-    rci_objslot *slots = calloc(cap, sizeof *slots);
+    rci_objslot *slots = zeroed_slots(cap);
     if (!slots)
         return false;
     size_t mask = cap - 1;

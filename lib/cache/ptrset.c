@@ -31,9 +31,12 @@ static bool grow(rci_ptrset *s, size_t cap)
     if (!items)
         return false;
     s->items = items;
-    uint64_t *slots = calloc(1, cap * sizeof *slots + items_room(cap) * sizeof *s->tags);
+    /* written rather than calloc'ed, so no page is first mapped to the zero page (see objtable.c) */
+    size_t bytes = cap * sizeof(uint64_t) + items_room(cap) * sizeof *s->tags;
+    uint64_t *slots = malloc(bytes);
     if (!slots)
         return false;
+    memset(slots, 0, bytes);
     uint32_t *tags = (uint32_t *)(slots + cap);
     size_t mask = cap - 1;
     for (size_t i = 0; i < s->count; i++) {
@@ -82,6 +85,11 @@ void rci_ptrset_insert(rci_ptrset *s, void *p, uint64_t hash)
     s->slots[j] = slot_make(tag, s->count);
     s->tags[s->count] = tag;
     s->items[s->count++] = p;
+}
+
+bool rci_ptrset_contains(const rci_ptrset *s, const void *p, uint64_t hash)
+{
+    return find(s, p, (uint32_t)hash) != NONE;
 }
 
 bool rci_ptrset_replace(rci_ptrset *s, void *old, void *p, uint64_t hash)

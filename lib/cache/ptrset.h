@@ -31,10 +31,18 @@ bool rci_ptrset_reserve(rci_ptrset *s, size_t extra);
 /* Adds p, whose key hashes to hash, at the end (room must have been reserved); adding a member again is a
  * no-op. */
 void rci_ptrset_insert(rci_ptrset *s, void *p, uint64_t hash);
+/* True when p, whose key hashes to hash, is a member. */
+bool rci_ptrset_contains(const rci_ptrset *s, const void *p, uint64_t hash);
 /* Puts p in the place of member old, both of whose keys hash to hash; false when old is not a member. */
 bool rci_ptrset_replace(rci_ptrset *s, void *old, void *p, uint64_t hash);
 /* Removes p, whose key hashes to hash (the last member takes its position); false when not a member. */
 bool rci_ptrset_remove(rci_ptrset *s, void *p, uint64_t hash);
+/* Starts loading the table slot where a member whose key hashes to hash is found or goes. */
+static inline void rci_ptrset_prefetch(const rci_ptrset *s, uint64_t hash)
+{
+    if (s->cap)
+        __builtin_prefetch(&s->slots[(uint32_t)hash & (s->cap - 1)], 1);
+}
 /* Bytes held by the set itself (the table and the member array). */
 static inline size_t rci_ptrset_bytes(const rci_ptrset *s)
 {

@@ -98,6 +98,8 @@ rc_store *rc_store_new(void)
     rwlock_init(&s->index_lock);
     atomic_init(&s->count, 0);
     rci_indexer *ns = rci_indexer_new(RC_INDEX_NAMESPACE, namespace_index, NULL);
+    if (ns)
+        ns->key_derived = true; /* a key is "namespace/name" */
     if (!ns || indexers_append(s, ns) != 0) {
         rci_indexer_free(ns);
         rc_store_free(s);
@@ -217,7 +219,8 @@ static int index_change(rc_store *s, rc_object *old, rc_object *obj, uint64_t ha
 {
     pthread_rwlock_wrlock(&s->index_lock);
     for (size_t i = 0; i < s->nindexers; i++) {
-        int rc = rci_indexer_prepare(s->indexers[i], &s->indexers[i]->buckets, &s->changes[i], old, obj);
+        rci_indexer *ix = s->indexers[i];
+        int rc = rci_indexer_prepare(ix, &ix->buckets, &s->changes[i], old, obj, hash);
         if (rc != 0) {
             while (i-- > 0)
                 rci_indexer_abort(&s->indexers[i]->buckets, &s->changes[i]);
@@ -316,15 +319,31 @@ rc_object *rc_store_get(rc_store *s, const char *key)
     return o;
 }
 
-void rci_store_prefetch(rc_store *s, uint64_t hash)
+void rci_store_prefetch(rc_store *s, const rc_object *obj, uint64_t hash)
 {
     reader_slot *r = read_begin(s, SHARD_OF(hash));
-    if (!r)
+    if (r) {
+        const rci_objtable *t = &s->shards[SHARD_OF(hash)].table;
+        if (t->cap)
+            __builtin_prefetch(&t->slots[hash & (t->cap - 1)], 1);
+        read_end(r);
+    }
+    __builtin_prefetch(obj, 1); /* its reference count is written */
+}
+
+void rci_store_prefetch_index(rc_store *s, const rc_object *obj, uint64_t hash)
+{
+    /* The built-in namespace index (always the first): on a big cache its member slot is a miss too. */
+    if (pthread_rwlock_tryrdlock(&s->index_lock) != 0)
         return;
-    const rci_objtable *t = &s->shards[SHARD_OF(hash)].table;
-    if (t->cap)
-        __builtin_prefetch(&t->slots[hash & (t->cap - 1)]);
-    read_end(r);
+    const rci_indexer *ns = s->indexers[0];
+    if (ns->fn == namespace_index) {
+        const char *value = rc_object_namespace(obj);
+        const rci_bucket *b = rci_bucket_get(&ns->buckets, value ? value : "");
+        if (b)
+            rci_ptrset_prefetch(&b->members, hash);
+    }
+    pthread_rwlock_unlock(&s->index_lock);
 }
 
 size_t rc_store_len(rc_store *s)
