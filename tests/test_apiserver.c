@@ -96,6 +96,44 @@ START_TEST(generate_name_and_namespaces)
 }
 END_TEST
 
+/* A generated name that is taken is drawn again: two servers with the same seed draw the same suffixes
+ * (a create draws its uid the same way whatever the name), so the second server, where the first suffix's
+ * name is taken, stores the object under a new name with everything else as asked. */
+START_TEST(generate_name_retries_a_taken_name)
+{
+    const char *gen = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"generateName\":\"web-\","
+                      "\"namespace\":\"default\",\"labels\":{\"app\":\"web\"}},\"data\":{\"k\":\"v\"}}";
+    rc_object_unref(create(CM("web-00000", "")));
+    rc_object *first = create(gen);
+    char taken[64];
+    snprintf(taken, sizeof taken, "%s", rc_object_name(first));
+    rc_object_unref(first);
+    apiserver_fixture_close();
+    apiserver_fixture_open(7);
+    char json[256];
+    snprintf(json, sizeof json, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
+             "\"namespace\":\"default\"}}", taken);
+    rc_object *holder = create(json);
+    rc_object *o = create(gen);
+    ck_assert_str_ne(rc_object_name(o), taken);
+    ck_assert(!strncmp(rc_object_name(o), "web-", 4));
+    ck_assert_int_eq(strlen(rc_object_name(o)), 9);
+    ck_assert_str_eq(rc_object_get_str(o, "data.k"), "v");
+    ck_assert_str_eq(rc_object_get_str(o, "metadata.labels.app"), "web");
+    ck_assert_str_eq(rc_object_get_str(o, "metadata.generateName"), "web-");
+    ck_assert_uint_eq(strtoull(rc_object_resource_version(o), NULL, 10), rc_apiserver_resource_version(srv));
+    rc_object *got = NULL;
+    ck_assert_int_eq(rc_client_get(cl, "configmaps", "default", taken, &got, NULL), 0);
+    ck_assert(rc_object_equal(got, holder)); /* the holder of the name is untouched */
+    rc_object_unref(got);
+    ck_assert_int_eq(rc_client_get(cl, "configmaps", "default", rc_object_name(o), &got, NULL), 0);
+    ck_assert(rc_object_equal(got, o));
+    rc_object_unref(got);
+    rc_object_unref(holder);
+    rc_object_unref(o);
+}
+END_TEST
+
 START_TEST(update_conflict_and_generation)
 {
     rc_object *d = create(DEPLOY("web", 1));
@@ -660,6 +698,7 @@ static Suite *suite(void)
     tcase_add_test(tc, create_errors);
     tcase_add_test(tc, strict_field_validation);
     tcase_add_test(tc, generate_name_and_namespaces);
+    tcase_add_test(tc, generate_name_retries_a_taken_name);
     tcase_add_test(tc, update_conflict_and_generation);
     tcase_add_test(tc, scale_subresource);
     tcase_add_test(tc, binding_assigns_node);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/object_internal.h"
 #include "support/nginx_pod.h"
 #include "support/testutil.h"
 
@@ -646,6 +647,54 @@ START_TEST(unpacked_trees_are_ordinary_cjson)
 }
 END_TEST
 
+/* The write path's read-only trees (rci_object_to_cjson_readonly): equal to rc_object_to_cjson's, each
+ * string value in its item's allocation (cJSON_SetValuestring refuses those; copies are ordinary), and
+ * packed back to the same object - a second time through the intern table's address cache. */
+START_TEST(readonly_trees_read_copy_and_repack_alike)
+{
+    rc_object *o = parse(POD);
+    cJSON *plain = rc_object_to_cjson(o), *ro = rci_object_to_cjson_readonly(o);
+    rc_object_unref(o); /* the trees outlive the object */
+    ck_assert(cJSON_Compare(plain, ro, true));
+    cJSON *kind = cJSON_GetObjectItemCaseSensitive(ro, "kind");
+    ck_assert(cJSON_IsString(kind) && (kind->type & cJSON_IsReference));
+    ck_assert_ptr_null(cJSON_SetValuestring(kind, "Service"));
+    ck_assert_str_eq(kind->valuestring, "Pod");
+    cJSON *copy = cJSON_Duplicate(ro, true);
+    cJSON *copied_kind = cJSON_GetObjectItemCaseSensitive(copy, "kind");
+    ck_assert(!(copied_kind->type & cJSON_IsReference));
+    ck_assert_ptr_nonnull(cJSON_SetValuestring(copied_kind, "Pod"));
+    for (int round = 0; round < 2; round++) {
+        rc_object *back = rc_object_from_cjson(round ? copy : ro, NULL);
+        assert_json(back, POD);
+        rc_object_unref(back);
+    }
+    cJSON_Delete(copy);
+    cJSON_Delete(ro);
+    cJSON_Delete(plain);
+}
+END_TEST
+
+/* rci_intern_known answers only for the table's own string of a key, once rci_intern has seen it: a copy
+ * of the same text is looked up by its bytes (rci_intern), never by address. */
+START_TEST(intern_address_cache_knows_only_table_strings)
+{
+    const char *own = rci_intern_str(RCI_K_METADATA, NULL);
+    ck_assert_uint_eq(rci_intern(own, strlen(own)), RCI_K_METADATA);
+    ck_assert_uint_eq(rci_intern_known(own), RCI_K_METADATA);
+    char copy[] = "metadata";
+    ck_assert_uint_eq(rci_intern(copy, strlen(copy)), RCI_K_METADATA);
+    ck_assert_uint_eq(rci_intern_known(copy), RCI_INTERN_NONE);
+    ck_assert_uint_eq(rci_intern_known(""), RCI_INTERN_NONE);
+    uint32_t id = rci_intern("readonly-cache-test-key", 23);
+    ck_assert_uint_ne(id, RCI_INTERN_NONE);
+    const char *fresh = rci_intern_str(id, NULL);
+    ck_assert_uint_eq(rci_intern_known(fresh), RCI_INTERN_NONE); /* not yet seen by its address */
+    ck_assert_uint_eq(rci_intern(fresh, 23), id);
+    ck_assert_uint_eq(rci_intern_known(fresh), id);
+}
+END_TEST
+
 /* Packs objects of growing and shrinking sizes (past the 1 MiB a thread keeps for reuse) and checks each. */
 static void *pack_sizes(void *arg)
 {
@@ -711,6 +760,8 @@ int main(void)
     tcase_add_test(tc, large_and_deep_objects);
     tcase_add_test(tc, long_empty_and_uninterned_keys);
     tcase_add_test(tc, unpacked_trees_are_ordinary_cjson);
+    tcase_add_test(tc, readonly_trees_read_copy_and_repack_alike);
+    tcase_add_test(tc, intern_address_cache_knows_only_table_strings);
     tcase_add_test(tc, packing_from_many_threads);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);

@@ -125,6 +125,19 @@ START_TEST(crd_kinds_added_and_removed)
     ck_assert_int_eq(rc_registry_remove(r, "other.io", "wands"), 0);
     ck_assert_ptr_eq(rc_registry_lookup(r, "wd"), w);
 
+    /* a plural two groups have is ambiguous by itself, resolved by a qualifier, and plain again once one
+     * of the two goes */
+    rc_resource_info w3 = {.group = "third.io", .version = "v1", .kind = "Widget", .plural = "widgets"};
+    ck_assert_int_eq(rc_registry_add(r, &w3, NULL), 0);
+    ck_assert_ptr_null(rc_registry_lookup(r, "widgets"));
+    ck_assert_ptr_eq(rc_registry_lookup(r, "widgets.example.com"), w);
+    const rc_resource_info *third = rc_registry_lookup(r, "widgets.third.io");
+    ck_assert_str_eq(third->group, "third.io");
+    ck_assert_ptr_eq(rc_registry_lookup(r, "Widgets.third.io"), third);
+    ck_assert_int_eq(rc_registry_remove(r, "third.io", "widgets"), 0);
+    ck_assert_ptr_eq(rc_registry_lookup(r, "widgets"), w);
+    ck_assert_ptr_eq(rc_registry_lookup(r, "WIDGETS"), w);
+
     ck_assert_int_eq(rc_registry_remove(r, "example.com", "widgets"), 0);
     ck_assert_str_eq(w->kind, "Widget"); /* still valid after removal */
     ck_assert_ptr_null(rc_registry_lookup(r, "widgets"));

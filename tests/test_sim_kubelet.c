@@ -1,8 +1,10 @@
 /* test_sim_kubelet.c - the simulated kubelet's state machine, driven as a pure function through each
  * transition: admission (startTime, IPs, ContainerCreating), image pull, Running and readiness after
  * initialDelaySeconds, never-ready pods, failing pulls, batch pods succeeding or failing, restarts with
- * CrashLoopBackOff (10 s doubling to 5 min), and graceful deletion with preStop and the grace period. */
+ * CrashLoopBackOff (10 s doubling to 5 min), graceful deletion with preStop and the grace period, and the
+ * order of a plan's events. */
 #include <reconcile.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +238,48 @@ START_TEST(bad_annotations_fall_back_to_defaults)
 }
 END_TEST
 
+/* A plan's events are kept in order: the first RCI_SIM_KUBELET_INLINE_EVENTS in the plan itself, the rest
+ * after them once it grows (three containers starting at once give nine). */
+START_TEST(events_in_order_past_the_inline_ones)
+{
+    static const char json[] =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"default\","
+        "\"uid\":\"u1\"},\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"a\",\"image\":\"ia\"},"
+        "{\"name\":\"b\",\"image\":\"ib\"},{\"name\":\"c\",\"image\":\"ic\"}]},\"status\":{\"phase\":\"Pending\"}}";
+    rc_object *p = rc_object_from_json(json, strlen(json), NULL);
+    ck_assert_ptr_nonnull(p);
+    rci_sim_kubelet_plan plan;
+    ck_assert_int_eq(rci_sim_kubelet_plan_pod(p, &cfg, T0, "10.244.0.2", "172.18.0.2", &plan, NULL), 0);
+    ck_assert_uint_eq(plan.nevents, 3);
+    ck_assert_ptr_eq(plan.events, plan.inline_events);
+    ck_assert_str_eq(plan.events[2].reason, "Pulling");
+    ck_assert_str_eq(plan.events[2].message, "Pulling image \"ic\"");
+    rc_object *d = rc_object_copy(p);
+    ck_assert_int_eq(rc_object_set_json(d, "status", plan.status), 0);
+    plan.status = NULL;
+    rci_sim_kubelet_plan_clear(&plan);
+    rc_object_unref(p);
+    p = rc_object_freeze(d);
+    ck_assert_int_eq(rci_sim_kubelet_plan_pod(p, &cfg, T0 + RC_SEC, "10.244.0.2", "172.18.0.2", &plan, NULL), 0);
+    ck_assert_uint_eq(plan.nevents, 9);
+    ck_assert_ptr_ne(plan.events, plan.inline_events);
+    static const char *const reasons[] = {"Pulled", "Created", "Started"};
+    static const char *const names[] = {"a", "b", "c"};
+    for (size_t i = 0; i < 9; i++) {
+        char want[64];
+        ck_assert_str_eq(plan.events[i].reason, reasons[i % 3]);
+        if (i % 3 == 2) {
+            snprintf(want, sizeof want, "Started container %s", names[i / 3]);
+            ck_assert_str_eq(plan.events[i].message, want);
+        }
+    }
+    rci_sim_kubelet_plan_clear(&plan);
+    ck_assert_ptr_null(plan.events);
+    ck_assert_uint_eq(plan.nevents, 0);
+    rc_object_unref(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("sim_kubelet");
@@ -247,6 +291,7 @@ static Suite *suite(void)
     tcase_add_test(tc, crash_loop_backoff);
     tcase_add_test(tc, graceful_deletion);
     tcase_add_test(tc, bad_annotations_fall_back_to_defaults);
+    tcase_add_test(tc, events_in_order_past_the_inline_ones);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,8 +2,10 @@
  * resolution and Deployment fenceposts, RFC 3339 times and Go durations. */
 #include <reconcile.h>
 #include <reconcile/values.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "support/testutil.h"
 
@@ -392,6 +394,37 @@ START_TEST(time_parse_and_format)
 }
 END_TEST
 
+/* The formatter keeps snprintf's contract: full length returned, output cut at cap - 1 with a NUL; and
+ * the extremes of rc_time (years 1677 and 2262) come out as snprintf would print them. */
+START_TEST(time_format_edges)
+{
+    char buf[RC_TIME_STRLEN];
+    ck_assert_uint_eq(rc_time_format(T_2006, NULL, 0), 20);
+    memset(buf, 'x', sizeof buf);
+    ck_assert_uint_eq(rc_time_format(T_2006, buf, 5), 20);
+    ck_assert_str_eq(buf, "2006");
+    ck_assert_uint_eq(rc_time_format_micro(T_2006 + 42000, buf, 1), 27);
+    ck_assert_str_eq(buf, "");
+    ck_assert_uint_eq(rc_time_format_micro(T_2006 + 42000, buf, 21), 27);
+    ck_assert_str_eq(buf, "2006-01-02T15:04:05.");
+    ck_assert_uint_eq(rc_time_format_micro(INT64_MAX, buf, sizeof buf), 27);
+    ck_assert_str_eq(buf, "2262-04-11T23:47:16.854775Z");
+    ck_assert_uint_eq(rc_time_format(INT64_MIN, buf, sizeof buf), 20);
+    ck_assert_str_eq(buf, "1677-09-21T00:12:43Z");
+    for (int64_t t = -9000000000LL * RC_SEC; t < 9000000000LL * RC_SEC; t += 86399LL * 977 * RC_SEC + 987654321) {
+        char want[64];
+        int64_t secs = t / RC_SEC - (t % RC_SEC < 0), ns = t - secs * RC_SEC;
+        time_t tt = (time_t)secs;
+        struct tm tm;
+        ck_assert_ptr_nonnull(gmtime_r(&tt, &tm));
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)(ns / 1000));
+        rc_time_format_micro(t, buf, sizeof buf);
+        ck_assert_str_eq(buf, want);
+    }
+}
+END_TEST
+
 START_TEST(time_parse_rejects)
 {
     static const struct { const char *in; const char *msg; } bad[] = {
@@ -538,6 +571,7 @@ static Suite *values_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("time");
     tcase_add_test(tc, time_parse_and_format);
+    tcase_add_test(tc, time_format_edges);
     tcase_add_test(tc, time_parse_rejects);
     tcase_add_test(tc, duration_parse);
     tcase_add_test(tc, duration_format);

@@ -79,6 +79,14 @@ typedef struct rc_client_ops {
                  rc_watch **out, rc_error *err);
     rc_registry *(*registry)(void *ctx); /* borrowed; lives as long as ctx */
     void (*destroy)(void *ctx);          /* optional: releases ctx with the last client reference */
+    /* optional: create that takes the caller's reference to obj (rc_client_create_owned), so a backend
+     * may move a draft's tree into the request; NULL = rc_client_create_owned freezes and calls create */
+    int (*create_owned)(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                        const rc_write_options *opts, rc_object **out, rc_error *err);
+    /* optional: the status update of rc_client_update_status_owned (opts->subresource is "status"); NULL =
+     * that function freezes obj and calls update */
+    int (*update_status_owned)(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                               const rc_write_options *opts, rc_object **out, rc_error *err);
 } rc_client_ops;
 
 /* A new client over a backend (one reference). ops is borrowed and must outlive the client; ctx is owned
@@ -107,12 +115,21 @@ RC_API int rc_client_list(rc_client *c, const char *resource, const char *ns, co
 /* obj is borrowed (a draft is frozen by the call). ns NULL/"" takes obj's namespace. */
 RC_API int rc_client_create(rc_client *c, const char *resource, const char *ns, rc_object *obj,
                             const rc_write_options *opts, rc_object **out, rc_error *err);
+/* rc_client_create that takes the caller's reference to obj: the call releases it whatever it returns, and
+ * the caller must not use obj afterwards. A draft nobody else references may have its tree moved into the
+ * request (the embedded server) instead of being frozen and copied back out. */
+RC_API int rc_client_create_owned(rc_client *c, const char *resource, const char *ns, rc_object *obj,
+                                  const rc_write_options *opts, rc_object **out, rc_error *err);
 /* Replaces the object; Conflict when obj's resourceVersion is stale, unconditional when it is empty. */
 RC_API int rc_client_update(rc_client *c, const char *resource, const char *ns, rc_object *obj,
                             const rc_write_options *opts, rc_object **out, rc_error *err);
 /* Update of the status subresource: only .status changes. */
 RC_API int rc_client_update_status(rc_client *c, const char *resource, const char *ns, rc_object *obj,
                                    const rc_write_options *opts, rc_object **out, rc_error *err);
+/* rc_client_update_status that takes the caller's reference to obj, as rc_client_create_owned does: a draft
+ * nobody else references may give its metadata and status to the request instead of being frozen. */
+RC_API int rc_client_update_status_owned(rc_client *c, const char *resource, const char *ns, rc_object *obj,
+                                         const rc_write_options *opts, rc_object **out, rc_error *err);
 /* Update of the scale subresource with an autoscaling/v1 Scale object. */
 RC_API int rc_client_update_scale(rc_client *c, const char *resource, const char *ns, rc_object *scale,
                                   const rc_write_options *opts, rc_object **out, rc_error *err);

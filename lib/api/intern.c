@@ -8,6 +8,7 @@
 #include "api/object_internal.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,38 @@ static uint64_t key_hash(const char *key, size_t len)
     memcpy(&w, key, len);
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
     return h ^ (h >> 29);
+}
+
+/* Keys of unpacked trees are the table's own strings (rci_unpack shares them), so packing such a tree
+ * again can find a key's id by its address: a direct-mapped cache of (address << 16 | id) words, filled by
+ * rci_intern when the key it was given is an entry's own string. Entries never move or go away, so a
+ * word whose address matches is right forever; a word is one atomic, so readers never see half of one. */
+#define PTR_CACHE_BITS 10
+#define PTR_CACHE_ADDR_MAX ((uintptr_t)1 << 48)
+_Static_assert(RCI_INTERN_MAX <= 65536, "ids fit the low 16 bits of a cache word");
+
+static _Atomic uint64_t ptr_cache[1u << PTR_CACHE_BITS];
+
+static size_t ptr_slot(const char *key)
+{
+    return (size_t)((((uintptr_t)key >> 4) * 0x9e3779b97f4a7c15ULL) >> (64 - PTR_CACHE_BITS));
+}
+
+static void ptr_remember(const intern_entry *e)
+{
+    uintptr_t addr = (uintptr_t)e->str;
+    if (addr >= PTR_CACHE_ADDR_MAX)
+        return;
+    uint64_t word = ((uint64_t)addr << 16) | e->id;
+    _Atomic uint64_t *slot = &ptr_cache[ptr_slot(e->str)];
+    if (atomic_load_explicit(slot, memory_order_relaxed) != word)
+        atomic_store_explicit(slot, word, memory_order_relaxed);
+}
+
+uint32_t rci_intern_known(const char *key)
+{
+    uint64_t word = atomic_load_explicit(&ptr_cache[ptr_slot(key)], memory_order_relaxed);
+    return word && (word >> 16) == (uintptr_t)key ? (uint32_t)(word & 0xffff) : RCI_INTERN_NONE;
 }
 
 static intern_table *table_new(size_t slots)
@@ -169,6 +202,8 @@ uint32_t rci_intern(const char *key, size_t len)
     uint64_t h = key_hash(key, len);
     intern_table *t = atomic_load_explicit(&table, memory_order_acquire);
     intern_entry *e = t ? probe(t, key, len, h) : NULL;
+    if (e && e->str == key)
+        ptr_remember(e);
     if (e)
         return e->id;
     pthread_mutex_lock(&lock);

@@ -219,6 +219,13 @@ cJSON *rc_object_to_cjson(const rc_object *o)
     return o->frozen ? rci_unpack(o->u.f.data) : rci_cjson_copy_capped(o->u.d.root);
 }
 
+cJSON *rci_object_to_cjson_readonly(const rc_object *o)
+{
+    if (!o)
+        return NULL;
+    return o->frozen ? rci_unpack_compact(o->u.f.data) : rci_cjson_copy_capped(o->u.d.root);
+}
+
 bool rci_object_append_json(struct rci_strbuf *b, const rc_object *o)
 {
     if (o->frozen)

@@ -63,6 +63,9 @@ struct rc_object {
 uint32_t rci_intern(const char *key, size_t len);
 /* The id of key if interned, else NONE; never inserts. */
 uint32_t rci_intern_find(const char *key, size_t len);
+/* The id of key when key is the table's own string for it (as rci_unpack hands out) and a recent
+ * rci_intern call saw it; NONE otherwise (then use rci_intern). Constant time: no hashing of the bytes. */
+uint32_t rci_intern_known(const char *key);
 /* The key of an id (valid forever), and its length. */
 const char *rci_intern_str(uint32_t id, size_t *len);
 /* Ids fixed at start-up for the keys the accessors need. */
@@ -116,6 +119,10 @@ double rci_packed_double(const uint8_t *p);
 /* A new cJSON tree equal to the packed value at p; NULL on allocation failure. Interned member keys are
  * shared with the intern table (flagged cJSON_StringIsConst, which cJSON_Delete/cJSON_Duplicate respect). */
 cJSON *rci_unpack(const uint8_t *p);
+/* As rci_unpack, but each string value shares its item's allocation (half the allocations), flagged
+ * cJSON_IsReference: cJSON_Delete, cJSON_Duplicate (whose copies are ordinary) and readers work as usual,
+ * cJSON_SetValuestring refuses such items. For trees that are read, copied from or deleted only. */
+cJSON *rci_unpack_compact(const uint8_t *p);
 
 /* The writer: values are appended in document order; containers are opened and closed around their
  * contents, object members are a key followed by a value. Allocation failure sets failed and makes
@@ -159,6 +166,10 @@ bool rci_pack_cjson(rci_packer *w, const cJSON *v);
  * buffer, which was initialised with reserve = sizeof(rc_object)). NULL + err when the value is not an
  * object (RC_EBADREQUEST) or on allocation failure (RC_ENOMEM); the packer is freed either way. */
 rc_object *rci_object_from_packer(rci_packer *w, rc_error *err);
+
+/* rc_object_to_cjson with rci_unpack_compact's string values (a draft's tree is copied as usual): for
+ * trees that are read, copied from or deleted only, such as the stored object a write is checked against. */
+cJSON *rci_object_to_cjson_readonly(const rc_object *o);
 
 /* ---- JSON text (object_parse.c, object_print.c) ---- */
 /* Parses JSON text (one value, surrounding whitespace allowed) into w; false + err (RC_EBADREQUEST

@@ -11,7 +11,9 @@
  * size, so skipping a value is O(1). The writer (rci_packer, also used by the JSON parser) appends a
  * container's header when the container closes, moving the body only when the header outgrows the two
  * bytes reserved for it. rci_unpack gives the cJSON tree the intern table's own keys (flagged
- * cJSON_StringIsConst, which cJSON_Delete and cJSON_Duplicate honour) rather than a copy of each. */
+ * cJSON_StringIsConst, which cJSON_Delete and cJSON_Duplicate honour) rather than a copy of each, and
+ * packing such a tree finds their ids by address (rci_intern_known); rci_unpack_compact, for trees only
+ * read, also puts each string value in its item's allocation. */
 #include "api/object_internal.h"
 #include "api/json_depth.h"
 
@@ -328,10 +330,10 @@ void rci_packer_string(rci_packer *w, const char *s, size_t len)
         w->buf[w->len++] = '\0'; /* room() reserved it */
 }
 
-void rci_packer_key(rci_packer *w, const char *key, size_t len)
+/* Appends a member key: interned id (id != NONE) or the len bytes of key inline. */
+static void put_key(rci_packer *w, uint32_t id, const char *key, size_t len)
 {
-    uint32_t id = rci_intern(key, len);
-    uint8_t *p = room(w, 10 + len + 1);
+    uint8_t *p = room(w, 10 + (id != RCI_INTERN_NONE ? 0 : len + 1));
     if (!p)
         return;
     uint8_t *q;
@@ -345,6 +347,8 @@ void rci_packer_key(rci_packer *w, const char *key, size_t len)
     }
     w->len += (size_t)(q - p);
 }
+
+void rci_packer_key(rci_packer *w, const char *key, size_t len) { put_key(w, rci_intern(key, len), key, len); }
 
 void rci_packer_open(rci_packer *w, bool object)
 {
@@ -403,7 +407,11 @@ static void pack_value(rci_packer *w, const cJSON *v, unsigned depth)
         for (const cJSON *c = v->child; c && !w->failed; c = c->next) {
             if (obj) {
                 const char *k = c->string ? c->string : "";
-                rci_packer_key(w, k, strlen(k));
+                uint32_t id = rci_intern_known(k);
+                if (id != RCI_INTERN_NONE)
+                    put_key(w, id, k, 0);
+                else
+                    rci_packer_key(w, k, strlen(k));
             }
             pack_value(w, c, depth + 1);
         }
@@ -425,7 +433,22 @@ bool rci_pack_cjson(rci_packer *w, const cJSON *v)
     return !w->failed;
 }
 
-cJSON *rci_unpack(const uint8_t *p)
+/* A string item whose value follows the item in the same allocation (one allocation instead of two);
+ * cJSON_IsReference keeps cJSON_Delete from freeing the value on its own. */
+static cJSON *compact_string(const uint8_t *p)
+{
+    size_t len;
+    const char *s = rci_packed_str(p, &len);
+    cJSON *item = cJSON_malloc(sizeof *item + len + 1);
+    if (!item)
+        return NULL;
+    memset(item, 0, sizeof *item);
+    item->type = cJSON_String | cJSON_IsReference;
+    item->valuestring = memcpy((char *)(item + 1), s, len + 1);
+    return item;
+}
+
+static cJSON *unpack(const uint8_t *p, bool compact)
 {
     switch (*p & 7) {
     case RCI_T_NULL:
@@ -439,7 +462,7 @@ cJSON *rci_unpack(const uint8_t *p)
     case RCI_T_DOUBLE:
         return cJSON_CreateNumber(rci_packed_double(p));
     case RCI_T_STRING:
-        return cJSON_CreateString(rci_packed_str(p, NULL));
+        return compact ? compact_string(p) : cJSON_CreateString(rci_packed_str(p, NULL));
     default:
         break;
     }
@@ -454,7 +477,7 @@ cJSON *rci_unpack(const uint8_t *p)
         bool interned = obj && !(*m & 1); /* the low bit of k sits in the varint's first byte */
         if (obj)
             m = rci_packed_member(m, &key, &klen);
-        cJSON *item = rci_unpack(m);
+        cJSON *item = unpack(m, compact);
         char *kcopy = key && !interned ? strdup(key) : NULL;
         if (!item || (obj && !interned && !kcopy)) {
             cJSON_Delete(item);
@@ -473,3 +496,7 @@ cJSON *rci_unpack(const uint8_t *p)
     }
     return c;
 }
+
+cJSON *rci_unpack(const uint8_t *p) { return unpack(p, false); }
+
+cJSON *rci_unpack_compact(const uint8_t *p) { return unpack(p, true); }

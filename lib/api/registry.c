@@ -3,7 +3,8 @@
  * Each registered kind is one heap entry (its rc_resource_info and a copy of every string) that lives
  * until the registry is freed, so returned pointers survive rc_registry_remove. Two hash maps answer the
  * hot lookups (group/kind and group/plural, keys stored in the entry); kubectl-style name resolution
- * scans the live list, which holds tens of kinds. One rwlock guards everything. */
+ * answers a plural that one live kind has from a third map and otherwise scans the live list, which holds
+ * tens of kinds. One rwlock guards everything. */
 #include <reconcile/registry.h>
 
 #include "util/map.h"
@@ -29,7 +30,10 @@ struct rc_registry {
     entry **dead; /* removed entries, freed with the registry */
     size_t ndead, dead_cap;
     rci_map by_kind, by_resource;
+    rci_map by_plural; /* plural -> the one live entry with it, or &shared_plural; absent: not known */
 };
+
+static char shared_plural; /* by_plural's value for a plural that several live kinds have */
 
 typedef struct builtin {
     const char *group, *kind, *plural, *shorts;
@@ -187,6 +191,22 @@ static bool grow(entry ***arr, size_t n, size_t *cap)
     return true;
 }
 
+/* Sets by_plural[plural] from the live kinds. The map only answers lookups it is sure of: a plural it
+ * lacks (also when memory ran out here) is resolved by the scan. */
+static void index_plural_locked(rc_registry *r, const char *plural)
+{
+    rci_map_remove(&r->by_plural, plural);
+    entry *one = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < r->nlive; i++)
+        if (strcmp(r->live[i]->info.plural, plural) == 0) {
+            one = r->live[i];
+            n++;
+        }
+    if (one)
+        rci_map_put(&r->by_plural, one->info.plural, n == 1 ? (void *)one : &shared_plural, NULL);
+}
+
 /* Under the write lock. */
 static int add_locked(rc_registry *r, const rc_resource_info *info, rc_error *err)
 {
@@ -211,6 +231,7 @@ static int add_locked(rc_registry *r, const rc_resource_info *info, rc_error *er
     rci_map_put(&r->by_kind, e->kind_key, e, NULL);
     rci_map_put(&r->by_resource, e->resource_key, e, NULL);
     r->live[r->nlive++] = e;
+    index_plural_locked(r, e->info.plural);
     return 0;
 }
 
@@ -264,6 +285,7 @@ rc_registry *rc_registry_new(void)
     pthread_rwlock_init(&r->lock, NULL);
     rci_map_init(&r->by_kind);
     rci_map_init(&r->by_resource);
+    rci_map_init(&r->by_plural);
     add_builtins(r);
     if (r->nlive != sizeof builtins / sizeof builtins[0]) {
         rc_registry_free(r);
@@ -284,6 +306,7 @@ void rc_registry_free(rc_registry *r)
     free(r->dead);
     rci_map_free(&r->by_kind);
     rci_map_free(&r->by_resource);
+    rci_map_free(&r->by_plural);
     pthread_rwlock_destroy(&r->lock);
     free(r);
 }
@@ -319,6 +342,7 @@ int rc_registry_remove(rc_registry *r, const char *group, const char *plural)
         memmove(&r->live[i], &r->live[i + 1], (r->nlive - i - 1) * sizeof *r->live);
         r->nlive--;
         r->dead[r->ndead++] = e;
+        index_plural_locked(r, e->info.plural);
         rc = 0;
     } else if (e) {
         rc = RC_ENOMEM;
@@ -339,7 +363,9 @@ const rc_resource_info *rc_registry_by_kind(rc_registry *r, const char *api_vers
     size_t need = glen + strlen(kind) + 2;
     if (need > sizeof buf && !(key = heap = malloc(need)))
         return NULL;
-    snprintf(key, need, "%.*s/%s", (int)glen, api_version, kind);
+    memcpy(key, api_version, glen);
+    key[glen] = '/';
+    memcpy(key + glen + 1, kind, need - glen - 1); /* with its NUL */
     pthread_rwlock_rdlock(&r->lock);
     entry *e = rci_map_get(&r->by_kind, key);
     const rc_resource_info *info = e && strcmp(e->info.version, version) == 0 ? &e->info : NULL;
@@ -365,17 +391,26 @@ const rc_resource_info *rc_registry_by_resource(rc_registry *r, const char *grou
     return info;
 }
 
+/* s equals the n bytes of name ignoring ASCII case. The first bytes are compared before anything else
+ * (most names differ there): case-insensitively equal bytes are equal once 0x20 is or-ed into both. */
+static bool name_is(const char *s, const char *name, size_t n)
+{
+    if (n && (s[0] | 0x20) != (name[0] | 0x20))
+        return false;
+    return strlen(s) == n && strncasecmp(s, name, n) == 0;
+}
+
 /* How name (n bytes) names info: 1 plural, 2 singular, 3 short name, 4 kind, 0 not at all. */
 static int name_rank(const rc_resource_info *info, const char *name, size_t n)
 {
-    if (strlen(info->plural) == n && strncasecmp(info->plural, name, n) == 0)
+    if (name_is(info->plural, name, n))
         return 1;
-    if (strlen(info->singular) == n && strncasecmp(info->singular, name, n) == 0)
+    if (name_is(info->singular, name, n))
         return 2;
     for (size_t i = 0; i < RC_MAX_SHORT_NAMES && info->short_names[i]; i++)
-        if (strlen(info->short_names[i]) == n && strncasecmp(info->short_names[i], name, n) == 0)
+        if (name_is(info->short_names[i], name, n))
             return 3;
-    if (strlen(info->kind) == n && strncasecmp(info->kind, name, n) == 0)
+    if (name_is(info->kind, name, n))
         return 4;
     return 0;
 }
@@ -398,6 +433,11 @@ const rc_resource_info *rc_registry_lookup(rc_registry *r, const char *name)
     const rc_resource_info *best = NULL;
     int best_rank = 5, ties = 0;
     pthread_rwlock_rdlock(&r->lock);
+    const entry *known = dot ? NULL : rci_map_get(&r->by_plural, name);
+    if (known && known != (const void *)&shared_plural) { /* the best rank, held by one kind */
+        pthread_rwlock_unlock(&r->lock);
+        return &known->info;
+    }
     for (size_t i = 0; i < r->nlive; i++) {
         const rc_resource_info *info = &r->live[i]->info;
         int rank = name_rank(info, name, n);

@@ -83,7 +83,6 @@ int rci_commit_write(rci_req *req, const char *key, cJSON *tree, rc_object *expe
             req->result_rv = srv->rv;
     }
     pthread_mutex_unlock(&srv->lock);
-    cJSON_Delete(tree);
     if (rc == 0 && out)
         *out = obj;
     else

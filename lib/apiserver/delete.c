@@ -4,6 +4,7 @@
  * orphan / foregroundDeletion finalizers for the garbage collector, deletecollection, and namespace
  * termination (contents deleted, the namespace removed once empty). */
 #include "apiserver/internal.h"
+#include "api/object_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,7 @@ static int delete_once(rci_req *req, const rc_delete_options *opts, rc_object *o
                        rc_error *err)
 {
     int rc = check_preconditions(opts, old, err);
-    cJSON *old_tree = rc == 0 ? rc_object_to_cjson(old) : NULL;
+    cJSON *old_tree = rc == 0 ? rci_object_to_cjson_readonly(old) : NULL;
     if (rc == 0 && !old_tree)
         rc = rc_error_set(err, RC_ENOMEM, "out of memory");
     if (rc == 0)
@@ -130,6 +131,7 @@ static int delete_once(rci_req *req, const rc_delete_options *opts, rc_object *o
     } else {
         cJSON *tree = mark_deleting(req, old_tree, grace, fin, already);
         rc = tree ? rci_commit_write(req, key, tree, old, &obj, err) : rc_error_set(err, RC_ENOMEM, "out of memory");
+        cJSON_Delete(tree);
         if (rc == 0 && !req->dry_run && grace > 0) {
             pthread_mutex_lock(&req->srv->lock);
             rci_grace_track_locked(req->srv, req->res, key, rc_clock_now(req->srv->clock) + grace * RC_SEC);

@@ -3,6 +3,8 @@
  * recorded in the action log. Clients hold a handle, not the server, so calls after rc_apiserver_free
  * fail with RC_ECLOSED. */
 #include "apiserver/internal.h"
+#include "api/json_depth.h"
+#include "api/object_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +129,27 @@ static int ip_list(void *ctx, const rc_resource_info *ri, const char *ns, const 
     return finish(ctx, &req, rc);
 }
 
+/* The verb of a create once the body is a tree: tree is NULL when *rc already failed, else owned here. */
+static int create_tree(inproc *ip, rci_req *req, int rc, cJSON *tree, const char *sub, rc_object **out,
+                       rc_error *err)
+{
+    const rc_resource_info *ri = req->ri;
+    if (rc == 0 && !strcmp(sub, "binding"))
+        rc = rci_create_binding(req, tree, out, err);
+    else if (rc == 0 && sub[0])
+        rc = rc_error_set(err, RC_ENOTALLOWED, "create is not allowed on the %s subresource", sub);
+    else if (rc == 0 && (is_kind(ri, "authorization.k8s.io", "SubjectAccessReview") ||
+                         is_kind(ri, "authorization.k8s.io", "SelfSubjectAccessReview") ||
+                         is_kind(ri, "authorization.k8s.io", "LocalSubjectAccessReview")))
+        rc = rci_access_review(req, tree, out, err);
+    else if (rc == 0) {
+        rc = rci_create_owned(req, tree, out, err);
+        tree = NULL;
+    }
+    cJSON_Delete(tree);
+    return finish(ip, req, rc);
+}
+
 static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
                      const rc_write_options *opts, rc_object **out, rc_error *err)
 {
@@ -137,20 +160,21 @@ static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
     int rc = begin(ctx, &req, "create", ri, ns, sub[0] ? rc_object_name(obj) : NULL, sub, err);
     cJSON *tree = write_body(obj, &rc, err);
     set_write_options(&req, opts);
-    if (rc == 0 && !strcmp(sub, "binding"))
-        rc = rci_create_binding(&req, tree, out, err);
-    else if (rc == 0 && sub[0])
-        rc = rc_error_set(err, RC_ENOTALLOWED, "create is not allowed on the %s subresource", sub);
-    else if (rc == 0 && (is_kind(ri, "authorization.k8s.io", "SubjectAccessReview") ||
-                         is_kind(ri, "authorization.k8s.io", "SelfSubjectAccessReview") ||
-                         is_kind(ri, "authorization.k8s.io", "LocalSubjectAccessReview")))
-        rc = rci_access_review(&req, tree, out, err);
-    else if (rc == 0) {
-        rc = rci_create_owned(&req, tree, out, err);
-        tree = NULL;
-    }
+    return create_tree(ctx, &req, rc, tree, sub, out, err);
+}
+
+/* The verb of an update once the body is a tree: tree is NULL when *rc already failed, else owned here. */
+static int update_tree(inproc *ip, rci_req *req, int rc, cJSON *tree, const char *sub, rc_object **out,
+                       rc_error *err)
+{
+    if (rc == 0 && !strcmp(sub, "scale"))
+        rc = rci_update_scale(req, tree, out, err);
+    else if (rc == 0 && sub[0] && strcmp(sub, "status"))
+        rc = rc_error_set(err, RC_ENOTALLOWED, "update is not allowed on the %s subresource", sub);
+    else if (rc == 0)
+        rc = rci_update(req, tree, out, err);
     cJSON_Delete(tree);
-    return finish(ctx, &req, rc);
+    return finish(ip, req, rc);
 }
 
 static int ip_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
@@ -163,14 +187,91 @@ static int ip_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
     int rc = begin(ctx, &req, "update", ri, ns, rc_object_name(obj), sub, err);
     cJSON *tree = !strcmp(sub, "status") ? status_body(obj, &rc, err) : write_body(obj, &rc, err);
     set_write_options(&req, opts);
-    if (rc == 0 && !strcmp(sub, "scale"))
-        rc = rci_update_scale(&req, tree, out, err);
-    else if (rc == 0 && sub[0] && strcmp(sub, "status"))
-        rc = rc_error_set(err, RC_ENOTALLOWED, "update is not allowed on the %s subresource", sub);
-    else if (rc == 0)
-        rc = rci_update(&req, tree, out, err);
-    cJSON_Delete(tree);
-    return finish(ctx, &req, rc);
+    return update_tree(ctx, &req, rc, tree, sub, out, err);
+}
+
+/* Copies s into buf (cap bytes); false when it does not fit. NULL copies as "". */
+static bool copy_str(char *buf, size_t cap, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n >= cap)
+        return false;
+    memcpy(buf, s ? s : "", n + 1);
+    return true;
+}
+
+/* What a request names, copied out of the object before its tree moves (the server edits that tree). */
+typedef struct names {
+    char ns[256], name[256];
+} names;
+
+/* The root of obj when the verbs taking obj may move its members into the request instead of packing obj
+ * (the client's freeze) and unpacking it again (write_body, status_body): a draft only the caller
+ * references, shallow enough to check, whose namespace (ns when given) and, when named, name fit n. */
+static cJSON *movable_root(rc_object *obj, const char *ns, bool named, names *n)
+{
+    cJSON *root = rc_object_json_mut(obj);
+    bool ok = root && atomic_load(&obj->refs) == 1 && rci_cjson_depth_ok(root) &&
+              copy_str(n->ns, sizeof n->ns, ns && ns[0] ? ns : rc_object_namespace(obj)) &&
+              copy_str(n->name, sizeof n->name, named ? rc_object_name(obj) : NULL);
+    return ok ? root : NULL;
+}
+
+static int ip_create_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                           const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    const char *sub = opts && opts->subresource ? opts->subresource : "";
+    names n;
+    cJSON *root = movable_root(obj, ns, sub[0] != '\0', &n);
+    cJSON *tree = root ? cJSON_CreateObject() : NULL;
+    if (!tree) {
+        rc_object_freeze(obj);
+        int rc = ip_create(ctx, ri, ns, obj, opts, out, err);
+        rc_object_unref(obj);
+        return rc;
+    }
+    tree->child = root->child;
+    root->child = NULL;
+    rc_object_unref(obj);
+    rci_req req = {0};
+    int rc = begin(ctx, &req, "create", ri, n.ns, sub[0] ? n.name : NULL, sub, err);
+    set_write_options(&req, opts);
+    if (rc) {
+        cJSON_Delete(tree);
+        tree = NULL;
+    }
+    return create_tree(ctx, &req, rc, tree, sub, out, err);
+}
+
+/* opts->subresource is "status": the body is obj's metadata and status, as status_body makes it. */
+static int ip_update_status_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                                  const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    names n;
+    cJSON *root = movable_root(obj, ns, true, &n);
+    cJSON *tree = root ? cJSON_CreateObject() : NULL;
+    if (!tree) {
+        rc_object_freeze(obj);
+        int rc = ip_update(ctx, ri, ns, obj, opts, out, err);
+        rc_object_unref(obj);
+        return rc;
+    }
+    static const char *const taken[] = {"metadata", "status"};
+    cJSON *last = NULL;
+    for (size_t i = 0; i < sizeof taken / sizeof *taken; i++) {
+        cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, taken[i]);
+        if (v)
+            rci_cjson_append(tree, &last, v);
+    }
+    rc_object_unref(obj);
+    rci_req req = {0};
+    int rc = begin(ctx, &req, "update", ri, n.ns, n.name, "status", err);
+    set_write_options(&req, opts);
+    if (rc) {
+        cJSON_Delete(tree);
+        tree = NULL;
+    }
+    return update_tree(ctx, &req, rc, tree, "status", out, err);
 }
 
 static int ip_patch(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, rc_patch_type type,
@@ -243,6 +344,8 @@ static const rc_client_ops inproc_ops = {
     .watch = ip_watch,
     .registry = ip_registry,
     .destroy = ip_destroy,
+    .create_owned = ip_create_owned,
+    .update_status_owned = ip_update_status_owned,
 };
 
 rc_client *rci_inproc_client(rci_handle *h, const rc_user *user, bool internal)

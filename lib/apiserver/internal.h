@@ -178,9 +178,10 @@ void rci_store_free(rci_resource *res);
 bool rci_store_namespace_has_objects_locked(rc_apiserver *srv, const char *ns);
 
 /* ---- commit.c ---- */
-/* Stamps rv, freezes and stores tree (owned) as the new state of key, provided the current state is still
- * `expected` (NULL: must not exist). RC_EEXISTS / RC_EAGAIN (changed meanwhile) / RC_ENOTFOUND (gone).
- * *out: new reference to the stored object. Takes the lock. */
+/* Stamps rv into tree, then freezes and stores a copy of it as the new state of key, provided the current
+ * state is still `expected` (NULL: must not exist). RC_EEXISTS / RC_EAGAIN (changed meanwhile) /
+ * RC_ENOTFOUND (gone), tree untouched then. tree stays the caller's (a create that picked a taken
+ * generated name retries with it). *out: new reference to the stored object. Takes the lock. */
 int rci_commit_write(rci_req *req, const char *key, cJSON *tree, rc_object *expected, rc_object **out,
                      rc_error *err);
 /* Removes key if its current state is `expected` (not NULL); *out: its final state. Takes the lock. */

@@ -3,6 +3,7 @@
  * CRD schema -> validation -> validating admission (all outside the lock), then a compare-and-swap commit
  * that retries unconditional updates on a race and answers Conflict for stale resourceVersions. */
 #include "apiserver/internal.h"
+#include "api/object_internal.h"
 #include "apiserver/schema.h"
 
 #include <stdio.h>
@@ -265,11 +266,8 @@ int rci_create_owned(rci_req *req, cJSON *tree, rc_object **out, rc_error *err)
     rc_object *obj = NULL;
     for (int attempt = 0;; attempt++) {
         rc_key_format(key, sizeof key, req->ns, req->name);
-        bool last = !generated || attempt == MAX_GENERATE_NAME_RETRIES; /* no retry: the commit takes tree */
-        rc = rci_commit_write(req, key, last ? tree : cJSON_Duplicate(tree, 1), NULL, &obj, err);
-        if (last)
-            tree = NULL;
-        if (rc != RC_EEXISTS || last)
+        rc = rci_commit_write(req, key, tree, NULL, &obj, err);
+        if (rc != RC_EEXISTS || !generated || attempt == MAX_GENERATE_NAME_RETRIES)
             break;
         rc_error_clear(err);
         generate_name(req, metadata_of(tree), name_buf, name_cap);
@@ -409,7 +407,7 @@ static bool trees_equal(const rci_req *req, const cJSON *tree, const cJSON *old_
 
 static int update_once(rci_req *req, rci_change_fn fn, void *ctx, rc_object *old, rc_object **out, rc_error *err)
 {
-    cJSON *old_tree = rc_object_to_cjson(old);
+    cJSON *old_tree = rci_object_to_cjson_readonly(old); /* only read and copied from */
     cJSON *tree = NULL;
     bool conditional = false;
     int rc = old_tree ? fn(ctx, req, old, old_tree, &tree, &conditional, err)
@@ -433,7 +431,6 @@ static int update_once(rci_req *req, rci_change_fn fn, void *ctx, rc_object *old
         rc_key_format(key, sizeof key, req->ns, req->name);
         rc_object *obj = NULL;
         rc = rci_commit_write(req, key, tree, old, &obj, err);
-        tree = NULL;
         if (rc != 0)
             rci_crd_reregister_failed(req);
         if (rc == RC_EAGAIN && conditional)

@@ -126,6 +126,22 @@ int rc_client_create(rc_client *c, const char *resource, const char *ns, rc_obje
     return c->ops->create(c->ctx, ri, ns ? ns : "", obj, opts, out, err);
 }
 
+int rc_client_create_owned(rc_client *c, const char *resource, const char *ns, rc_object *obj,
+                           const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    if (!obj || !c->ops->create_owned) {
+        int rc = rc_client_create(c, resource, ns, obj, opts, out, err);
+        rc_object_unref(obj);
+        return rc;
+    }
+    const rc_resource_info *ri = rc_client_resolve(c, resource, obj, err);
+    if (!ri) {
+        rc_object_unref(obj);
+        return err && err->code ? err->code : RC_ENOTFOUND;
+    }
+    return c->ops->create_owned(c->ctx, ri, ns ? ns : "", obj, opts, out, err);
+}
+
 static int update_sub(rc_client *c, const char *resource, const char *ns, rc_object *obj,
                       const rc_write_options *opts, const char *sub, rc_object **out, rc_error *err)
 {
@@ -150,6 +166,24 @@ int rc_client_update_status(rc_client *c, const char *resource, const char *ns, 
                             const rc_write_options *opts, rc_object **out, rc_error *err)
 {
     return update_sub(c, resource, ns, obj, opts, "status", out, err);
+}
+
+int rc_client_update_status_owned(rc_client *c, const char *resource, const char *ns, rc_object *obj,
+                                  const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    if (!obj || !rc_object_name(obj) || !c->ops->update_status_owned) {
+        int rc = update_sub(c, resource, ns, obj, opts, "status", out, err);
+        rc_object_unref(obj);
+        return rc;
+    }
+    const rc_resource_info *ri = rc_client_resolve(c, resource, obj, err);
+    if (!ri) {
+        rc_object_unref(obj);
+        return err && err->code ? err->code : RC_ENOTFOUND;
+    }
+    rc_write_options o = opts ? *opts : (rc_write_options){0};
+    o.subresource = "status";
+    return c->ops->update_status_owned(c->ctx, ri, ns ? ns : "", obj, &o, out, err);
 }
 
 int rc_client_update_scale(rc_client *c, const char *resource, const char *ns, rc_object *scale,

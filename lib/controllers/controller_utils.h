@@ -32,8 +32,9 @@ cJSON *rci_time_json(rc_time t);
 /* ---- pod predicates (spec section 0.4) ---- */
 bool rci_pod_is_active(const rc_object *pod);
 bool rci_pod_is_ready(const rc_object *pod);
-/* lastTransitionTime of the Ready=True condition, 0 when not ready or unknown. */
-rc_time rci_pod_ready_since(const rc_object *pod);
+/* rci_pod_is_ready, from the same look at the Ready condition setting *since to its lastTransitionTime
+ * when Ready=True (0 when not ready or unknown). */
+bool rci_pod_ready_at(const rc_object *pod, rc_time *since);
 /* Ready, and Ready for at least min_ready_seconds at now ("at or before"). */
 bool rci_pod_is_available(const rc_object *pod, int64_t min_ready_seconds, rc_time now);
 

@@ -59,11 +59,10 @@ static void fill_key(rank_key *k, const rci_ranked_pod *p, rc_time now)
     k->item = *p;
     k->unassigned = !node || !*node;
     k->phase = phase_ordinal(rc_object_get_str(pod, "status.phase"));
-    k->ready = rci_pod_is_ready(pod);
+    k->ready = rci_pod_ready_at(pod, &k->ready_time);
     int64_t cost = 0;
     k->cost = rci_annotation_int(pod, RCI_ANN_DELETION_COST, &cost) && cost >= INT32_MIN && cost <= INT32_MAX
                   ? cost : 0;
-    k->ready_time = rci_pod_ready_since(pod);
     k->ready_bucket = log_bucket(k->ready_time, now);
     k->restarts = max_restarts(pod);
     k->created = rci_object_time(pod, "metadata.creationTimestamp");

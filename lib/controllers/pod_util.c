@@ -52,19 +52,19 @@ bool rci_pod_is_ready(const rc_object *pod)
     return st && !strcmp(st, "True");
 }
 
-rc_time rci_pod_ready_since(const rc_object *pod)
+bool rci_pod_ready_at(const rc_object *pod, rc_time *since)
 {
-    if (!rci_pod_is_ready(pod))
-        return 0;
-    return rci_node_time(rc_node_get(ready_condition(pod), "lastTransitionTime"));
+    rc_node c = ready_condition(pod);
+    const char *st = rc_node_str(rc_node_get(c, "status"));
+    bool ready = st && !strcmp(st, "True");
+    *since = ready ? rci_node_time(rc_node_get(c, "lastTransitionTime")) : 0;
+    return ready;
 }
 
 bool rci_pod_is_available(const rc_object *pod, int64_t min_ready_seconds, rc_time now)
 {
-    if (!rci_pod_is_ready(pod))
+    rc_time since;
+    if (!rci_pod_ready_at(pod, &since))
         return false;
-    if (min_ready_seconds <= 0)
-        return true;
-    rc_time since = rci_pod_ready_since(pod);
-    return since != 0 && since + min_ready_seconds * RC_SEC <= now;
+    return min_ready_seconds <= 0 || (since != 0 && since + min_ready_seconds * RC_SEC <= now);
 }

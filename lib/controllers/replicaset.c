@@ -70,8 +70,7 @@ static int create_one(void *arg, size_t i, rc_error *err)
     if (!pod)
         return rc_error_set(err, RC_ENOMEM, "out of memory");
     rc_object *out = NULL;
-    int rc = rc_client_create(rc_ctx_client(s->ctx), "pods", NULL, pod, NULL, &out, err);
-    rc_object_unref(pod);
+    int rc = rc_client_create_owned(rc_ctx_client(s->ctx), "pods", NULL, pod, NULL, &out, err);
     if (rc == 0)
         rc_ctx_event(s->ctx, s->rs, "Normal", "SuccessfulCreate", "Created pod: %s", rc_object_name(out));
     else
@@ -194,9 +193,9 @@ static int manage(rs_sync *s, rc_error *err)
     return 0;
 }
 
-static bool fully_labeled(const rc_object *pod, const rc_object *rs)
+/* True when pod carries every label of the template's labels node. */
+static bool fully_labeled(const rc_object *pod, rc_node labels)
 {
-    rc_node labels = rc_object_at(rs, "spec.template.metadata.labels");
     for (size_t i = 0; i < rc_node_len(labels); i++) {
         const char *v = rc_node_str(rc_node_value_at(labels, i)), *have = rc_object_label(pod, rc_node_key_at(labels, i));
         if (!v || !have || strcmp(v, have))
@@ -205,16 +204,19 @@ static bool fully_labeled(const rc_object *pod, const rc_object *rs)
     return true;
 }
 
-/* calculateStatus; *ready / *available receive the counts. */
+/* calculateStatus; *ready / *available receive the counts. A pod's Ready condition is read once: available
+ * is ready plus, with minReadySeconds, ready long enough. */
 static cJSON *calculate_status(rs_sync *s, int manage_rc, const char *manage_msg, int64_t *ready, int64_t *available)
 {
     int64_t labeled = 0, min_ready = rc_object_get_int(s->rs, "spec.minReadySeconds", 0);
     rc_time now = rc_ctx_now(s->ctx);
+    rc_node labels = rc_object_at(s->rs, "spec.template.metadata.labels");
     *ready = *available = 0;
     for (size_t i = 0; i < s->nactive; i++) {
-        labeled += fully_labeled(s->active[i], s->rs);
-        *ready += rci_pod_is_ready(s->active[i]);
-        *available += rci_pod_is_available(s->active[i], min_ready, now);
+        bool is_ready = rci_pod_is_ready(s->active[i]);
+        labeled += fully_labeled(s->active[i], labels);
+        *ready += is_ready;
+        *available += is_ready && (min_ready <= 0 || rci_pod_is_available(s->active[i], min_ready, now));
     }
     cJSON *old = rc_node_to_cjson(rc_object_at(s->rs, "status"));
     cJSON *st = cJSON_CreateObject();

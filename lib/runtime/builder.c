@@ -182,10 +182,11 @@ static bool owner_key(const rci_controller *c, const rc_object *obj, char *buf, 
     return true;
 }
 
-static void observe_expectations(rci_controller *c, rc_change_type t, const rc_object *old, const rc_object *obj)
+/* key: the owner key of obj (owner_key), NULL when it has none. */
+static void observe_expectations(rci_controller *c, rc_change_type t, const rc_object *old, const rc_object *obj,
+                                 const char *key)
 {
-    char key[600];
-    if (!owner_key(c, obj, key, sizeof key))
+    if (!key)
         return;
     if (t == RC_CHANGE_CREATE)
         rc_expectations_creation_observed(c->exp, key);
@@ -214,17 +215,18 @@ static void on_change(rci_watch *w, rc_change_type t, const rc_object *old, cons
     }
     rci_controller *c = w->ctrl;
     bool own = rci_overlay_observe(c->cc, w->src->id, obj, t == RC_CHANGE_DELETE);
+    char key[600];
+    bool owned = w->kind == RCI_WATCH_OWNS && owner_key(c, obj, key, sizeof key); /* obj's owner, looked up once */
     if (w->kind == RCI_WATCH_OWNS)
-        observe_expectations(c, t, old, obj);
+        observe_expectations(c, t, old, obj, owned ? key : NULL);
     if ((own && t == RC_CHANGE_UPDATE && w->opts.skip_own_writes) || !passes(w, t, old, obj))
         return;
-    char key[600];
     switch (w->kind) {
     case RCI_WATCH_FOR:
         rc_workqueue_add(c->queue, rc_object_key(obj));
         break;
     case RCI_WATCH_OWNS:
-        if (owner_key(c, obj, key, sizeof key))
+        if (owned)
             rc_workqueue_add(c->queue, key);
         if (old && owner_key(c, old, key, sizeof key))
             rc_workqueue_add(c->queue, key);

@@ -183,9 +183,11 @@ static int cc_list(void *ctx, const rc_resource_info *ri, const char *ns, const 
 typedef int (*object_write_fn)(rc_client *c, const char *resource, const char *ns, rc_object *obj,
                                const rc_write_options *opts, rc_object **out, rc_error *err);
 
-/* create and update: write through the inner client, remember the result for read-your-own-writes. */
+/* create and update: write through the inner client, remember the result for read-your-own-writes.
+ * acct_ns is the namespace the request is counted under; NULL = ns, or obj's after the call. */
 static int cc_write(const char *verb, object_write_fn write, void *ctx, const rc_resource_info *ri, const char *ns,
-                    rc_object *obj, const rc_write_options *opts, rc_object **out, rc_error *err)
+                    rc_object *obj, const char *acct_ns, const rc_write_options *opts, rc_object **out,
+                    rc_error *err)
 {
     rci_cclient *cc = ctx;
     char id[160];
@@ -196,19 +198,50 @@ static int cc_write(const char *verb, object_write_fn write, void *ctx, const rc
     if (!rc && !(opts && opts->dry_run))
         remember(cc, ri, sub, got, false);
     give(got, out);
-    return account(cc, verb, ri, sub, ns && ns[0] ? ns : rc_object_namespace(obj), rc);
+    return account(cc, verb, ri, sub, acct_ns ? acct_ns : ns && ns[0] ? ns : rc_object_namespace(obj), rc);
 }
 
 static int cc_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
                      const rc_write_options *opts, rc_object **out, rc_error *err)
 {
-    return cc_write("create", rc_client_create, ctx, ri, ns, obj, opts, out, err);
+    return cc_write("create", rc_client_create, ctx, ri, ns, obj, NULL, opts, out, err);
+}
+
+/* create_owned and update_status_owned: obj is released by the inner call, so the namespace the request is
+ * counted under is copied first (one too long for the copy goes the borrowing way). */
+static int cc_write_owned(const char *verb, object_write_fn write, object_write_fn borrowing, void *ctx,
+                          const rc_resource_info *ri, const char *ns, rc_object *obj, const rc_write_options *opts,
+                          rc_object **out, rc_error *err)
+{
+    const char *acct = ns && ns[0] ? ns : rc_object_namespace(obj);
+    size_t n = acct ? strlen(acct) : 0;
+    char acct_ns[256];
+    if (n >= sizeof acct_ns) {
+        int rc = cc_write(verb, borrowing, ctx, ri, ns, obj, NULL, opts, out, err);
+        rc_object_unref(obj);
+        return rc;
+    }
+    memcpy(acct_ns, acct ? acct : "", n + 1);
+    return cc_write(verb, write, ctx, ri, ns, obj, acct_ns, opts, out, err);
+}
+
+static int cc_create_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                           const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    return cc_write_owned("create", rc_client_create_owned, rc_client_create, ctx, ri, ns, obj, opts, out, err);
+}
+
+static int cc_update_status_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                                  const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    return cc_write_owned("update", rc_client_update_status_owned, rc_client_update, ctx, ri, ns, obj, opts, out,
+                          err);
 }
 
 static int cc_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
                      const rc_write_options *opts, rc_object **out, rc_error *err)
 {
-    return cc_write("update", rc_client_update, ctx, ri, ns, obj, opts, out, err);
+    return cc_write("update", rc_client_update, ctx, ri, ns, obj, NULL, opts, out, err);
 }
 
 static int cc_patch(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, rc_patch_type type,
@@ -292,6 +325,8 @@ static const rc_client_ops cclient_ops = {
     .watch = cc_watch,
     .registry = cc_registry,
     .destroy = cc_destroy,
+    .create_owned = cc_create_owned,
+    .update_status_owned = cc_update_status_owned,
 };
 
 rc_client *rci_cclient_new(rc_client *inner, rc_metric *requests, bool overlay, rci_cclient **state)

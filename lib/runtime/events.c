@@ -184,9 +184,7 @@ static int create_event(rc_recorder *r, const rc_object *obj, series *s, const c
     rc_object *ev = build_event(r, obj, s, type, reason, message, ts);
     if (!ev)
         return rc_error_set(err, RC_ENOMEM, "out of memory");
-    int rc = rc_client_create(r->client, "events", s->ns, ev, NULL, NULL, err);
-    rc_object_unref(ev);
-    return rc;
+    return rc_client_create_owned(r->client, "events", s->ns, ev, NULL, NULL, err);
 }
 
 /* Raises the count of an existing Event; NotFound when it was deleted meanwhile. */

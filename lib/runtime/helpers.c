@@ -142,7 +142,8 @@ int rc_update_status(rc_reconcile_ctx *ctx, const char *resource, const rc_objec
             if (out)
                 *out = rc_object_ref(cur);
         } else if (rc == 0) {
-            rc = rc_client_update_status(c, resource, rc_object_namespace(cur), d, NULL, out, err);
+            rc = rc_client_update_status_owned(c, resource, rc_object_namespace(cur), d, NULL, out, err);
+            d = NULL;
         }
         rc_object_unref(d);
     }

@@ -233,6 +233,30 @@ static int r_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_ob
     return c ? rc_client_create(c, res, ns, obj, opts, out, err) : err ? err->code : RC_EINTERNAL;
 }
 
+static int r_create_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                          const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    rc_client *c = route(ctx, err);
+    char res[256];
+    resource_name(ri, res, sizeof res);
+    if (c)
+        return rc_client_create_owned(c, res, ns, obj, opts, out, err);
+    rc_object_unref(obj);
+    return err ? err->code : RC_EINTERNAL;
+}
+
+static int r_update_status_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                                 const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    rc_client *c = route(ctx, err);
+    char res[256];
+    resource_name(ri, res, sizeof res);
+    if (c)
+        return rc_client_update_status_owned(c, res, ns, obj, opts, out, err);
+    rc_object_unref(obj);
+    return err ? err->code : RC_EINTERNAL;
+}
+
 static int r_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
                     const rc_write_options *opts, rc_object **out, rc_error *err)
 {
@@ -301,8 +325,18 @@ static void r_destroy(void *ctx)
     free(k);
 }
 
-static const rc_client_ops router_ops = {r_get,    r_list,              r_create, r_update,   r_patch,
-                                         r_delete, r_delete_collection, r_watch,  r_registry, r_destroy};
+static const rc_client_ops router_ops = {.get = r_get,
+                                         .list = r_list,
+                                         .create = r_create,
+                                         .update = r_update,
+                                         .patch = r_patch,
+                                         .delete_ = r_delete,
+                                         .delete_collection = r_delete_collection,
+                                         .watch = r_watch,
+                                         .registry = r_registry,
+                                         .destroy = r_destroy,
+                                         .create_owned = r_create_owned,
+                                         .update_status_owned = r_update_status_owned};
 
 rc_client *rci_sim_kubelets_new(rc_sim *sim, rci_sim_kubelets **out)
 {

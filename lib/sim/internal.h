@@ -141,12 +141,17 @@ typedef struct rci_sim_kubelet_event {
     char message[384];
 } rci_sim_kubelet_event;
 
+/* Events a plan holds without allocating: a started container's Pulling, Pulled, Created, Started. */
+#define RCI_SIM_KUBELET_INLINE_EVENTS 4
+
 typedef struct rci_sim_kubelet_plan {
     rci_sim_kubelet_action action;
     cJSON *status; /* the new status (owned by the plan) or NULL */
     rc_time next;  /* when to look again, RC_TIME_NEVER when nothing is pending */
-    rci_sim_kubelet_event *events; /* in order (owned by the plan); only with a status to write */
+    /* in order, only with a status to write: inline_events, or a heap array (owned) once they run out */
+    rci_sim_kubelet_event *events;
     size_t nevents, cap_events;
+    rci_sim_kubelet_event inline_events[RCI_SIM_KUBELET_INLINE_EVENTS];
 } rci_sim_kubelet_plan;
 
 /* Computes what the kubelet does for pod at now: the status to write, the events of the transitions it

@@ -158,11 +158,18 @@ static void add_event(rci_sim_kubelet_plan *plan, const char *type, const char *
 
 static void add_event(rci_sim_kubelet_plan *plan, const char *type, const char *reason, const char *fmt, ...)
 {
+    if (!plan->cap_events) {
+        plan->events = plan->inline_events;
+        plan->cap_events = RCI_SIM_KUBELET_INLINE_EVENTS;
+    }
     if (plan->nevents == plan->cap_events) {
-        size_t cap = plan->cap_events ? plan->cap_events * 2 : 4;
-        rci_sim_kubelet_event *e = realloc(plan->events, cap * sizeof *e);
+        size_t cap = plan->cap_events * 2;
+        bool inline_ = plan->events == plan->inline_events;
+        rci_sim_kubelet_event *e = realloc(inline_ ? NULL : plan->events, cap * sizeof *e);
         if (!e)
             return; /* an event lost to memory pressure, as the recorder would drop it */
+        if (inline_)
+            memcpy(e, plan->inline_events, sizeof plan->inline_events);
         plan->events = e;
         plan->cap_events = cap;
     }
@@ -532,7 +539,8 @@ void rci_sim_kubelet_plan_clear(rci_sim_kubelet_plan *plan)
 {
     cJSON_Delete(plan->status);
     plan->status = NULL;
-    free(plan->events);
+    if (plan->events != plan->inline_events)
+        free(plan->events);
     plan->events = NULL;
     plan->nevents = plan->cap_events = 0;
 }

@@ -173,17 +173,42 @@ static bool readiness_changed(void *ctx, rc_change_type type, const rc_object *o
     return type == RC_CHANGE_UPDATE && old && node_ready(old) != node_ready(obj);
 }
 
+/* A draft of pod with status (taken) in place of its own: its other members copied, the old status not
+ * (appended when the pod has none). NULL when memory runs out. */
+static rc_object *status_draft(const rc_object *pod, cJSON *status)
+{
+    rc_node root = rc_object_root(pod);
+    cJSON *tree = cJSON_CreateObject();
+    bool ok = tree != NULL;
+    for (size_t i = 0; ok && i < rc_node_len(root); i++) {
+        const char *key = rc_node_key_at(root, i);
+        bool is_status = status && !strcmp(key, "status");
+        cJSON *v = is_status ? status : rc_node_to_cjson(rc_node_value_at(root, i));
+        if (is_status)
+            status = NULL;
+        ok = v && cJSON_AddItemToObject(tree, key, v);
+        if (!ok)
+            cJSON_Delete(v);
+    }
+    if (ok && status) {
+        ok = cJSON_AddItemToObject(tree, "status", status);
+        status = ok ? NULL : status;
+    }
+    cJSON_Delete(status);
+    rc_object *d = ok ? rc_object_new_draft(tree) : NULL;
+    if (!d)
+        cJSON_Delete(tree);
+    return d;
+}
+
 static int write_status(rc_reconcile_ctx *ctx, const rc_object *pod, rci_sim_kubelet_plan *plan, rc_error *err)
 {
-    rc_object *draft = rc_object_copy(pod);
+    rc_object *draft = status_draft(pod, plan->status);
+    plan->status = NULL;
     if (!draft)
         return rc_error_set(err, RC_ENOMEM, "out of memory");
-    int rc = rc_object_set_json(draft, "status", plan->status);
-    plan->status = NULL;
-    if (rc == 0)
-        rc = rc_client_update_status(rc_ctx_client(ctx), "pods", rc_object_namespace(pod), draft, NULL, NULL, err);
-    rc_object_unref(draft);
-    return rc;
+    return rc_client_update_status_owned(rc_ctx_client(ctx), "pods", rc_object_namespace(pod), draft, NULL, NULL,
+                                         err);
 }
 
 static int remove_pod(rc_reconcile_ctx *ctx, const rc_object *pod, rc_error *err)

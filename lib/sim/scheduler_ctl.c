@@ -349,8 +349,7 @@ static rc_result post_binding(scheduler *s, rc_reconcile_ctx *ctx, const rc_obje
     }
     rc_write_options wo = {.subresource = "binding"};
     rc_error err = {0};
-    int rc = rc_client_create(rc_ctx_client(ctx), "pods", rc_object_namespace(pod), obj, &wo, NULL, &err);
-    rc_object_unref(obj);
+    int rc = rc_client_create_owned(rc_ctx_client(ctx), "pods", rc_object_namespace(pod), obj, &wo, NULL, &err);
     if (rc == RC_ENOTFOUND) {
         rc_error_clear(&err);
         return rc_result_done();
