@@ -1,8 +1,10 @@
 /* test_ratelimit.c - the built-in rate limiters: exact delay sequences on a virtual timeline for
- * exponential back-off (and its per-key counts under churn), the token bucket, fast-slow, max-of and the
- * default controller limiter, a user-defined limiter through the vtable, and rejected arguments. */
+ * exponential back-off (and its per-key counts under churn and from several threads at once), the token
+ * bucket, fast-slow, max-of and the default controller limiter, a user-defined limiter through the
+ * vtable, and rejected arguments. */
 #include <reconcile/workqueue.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -54,6 +56,41 @@ START_TEST(back_off_counts_survive_churn)
     snprintf(key, sizeof key, "ns/key-%d", 2);
     ck_assert_int_eq(rc_rate_limiter_when(rl, key, T0), RC_MSEC);
     ck_assert_int_eq(rc_rate_limiter_num_requeues(rl, key), 1);
+    rc_rate_limiter_free(rl);
+}
+END_TEST
+
+/* Threads counting retries of the same keys at once (the counters are split into locked shards): no
+ * count is lost, and forgetting from one thread is seen by the others. */
+enum { SHARED_KEYS = 256, SHARED_ROUNDS = 20, SHARED_THREADS = 4 };
+
+static void *count_shared_keys(void *arg)
+{
+    char key[32];
+    for (int r = 0; r < SHARED_ROUNDS; r++)
+        for (int i = 0; i < SHARED_KEYS; i++) {
+            snprintf(key, sizeof key, "ns/shared-%d", i);
+            rc_rate_limiter_when(arg, key, T0);
+        }
+    return NULL;
+}
+
+START_TEST(back_off_counts_from_many_threads)
+{
+    rc_rate_limiter *rl = NULL;
+    ck_assert_int_eq(rc_rate_limiter_exponential_new(RC_MSEC, RC_SEC, &rl, NULL), 0);
+    pthread_t t[SHARED_THREADS];
+    for (int i = 0; i < SHARED_THREADS; i++)
+        pthread_create(&t[i], NULL, count_shared_keys, rl);
+    for (int i = 0; i < SHARED_THREADS; i++)
+        pthread_join(t[i], NULL);
+    char key[32];
+    for (int i = 0; i < SHARED_KEYS; i++) {
+        snprintf(key, sizeof key, "ns/shared-%d", i);
+        ck_assert_int_eq(rc_rate_limiter_num_requeues(rl, key), SHARED_ROUNDS * SHARED_THREADS);
+        rc_rate_limiter_forget(rl, key);
+        ck_assert_int_eq(rc_rate_limiter_num_requeues(rl, key), 0);
+    }
     rc_rate_limiter_free(rl);
 }
 END_TEST
@@ -210,6 +247,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, exponential_doubles_until_cap);
     tcase_add_test(tc, back_off_counts_survive_churn);
+    tcase_add_test(tc, back_off_counts_from_many_threads);
     tcase_add_test(tc, bucket_allows_burst_then_qps);
     tcase_add_test(tc, fast_then_slow);
     tcase_add_test(tc, max_of_takes_the_longest);

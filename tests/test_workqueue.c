@@ -1,7 +1,11 @@
 /* test_workqueue.c - rc_workqueue: de-duplication, exclusivity, delays on the virtual clock (many keys
- * with ties and moves), rate-limited requeues (retries by get's pointer or a copy), priorities and aging, shut-down and drain, metrics, the lock-free add path and record reuse,
- * the intake of plain adds (long batches keep order and priority), wake-ups of blocked getters, and
- * many-thread tests: exclusivity (with and without record reuse) and unique keys handed out once each. */
+ * with ties and moves), rate-limited requeues (retries by get's pointer or a copy), priorities and aging,
+ * shut-down and drain, metrics, the lock-free add path and record reuse, the intake of plain adds (long
+ * batches keep order and priority, pending adds a get may leave for later, what the intake tells a
+ * spinning getter), the lock-free done (finished by the next lock holder, unknown and repeated dones,
+ * dones from other threads, drains waiting for one, adds racing one), wake-ups of blocked getters (also
+ * through a long intake of delayed adds), and many-thread tests: exclusivity (with and without record
+ * reuse) and unique keys handed out once each. */
 #include <reconcile/workqueue.h>
 
 #include <pthread.h>
@@ -12,6 +16,7 @@
 #include <string.h>
 
 #include "support/testutil.h"
+#include "workqueue/intake.h"
 #include "workqueue/queue.h"
 
 #define T0 ((rc_time)1000 * RC_SEC)
@@ -610,6 +615,219 @@ START_TEST(long_intake_batches_keep_order_and_priority)
 }
 END_TEST
 
+/* A get may hand out a ready key while a few adds wait in the intake, but only when applying them could
+ * not change the answer: an add at a higher priority than the ready keys, or any add when nothing is
+ * ready, is applied first; waiting adds keep their place and len counts them. */
+START_TEST(get_leaves_pending_adds_only_when_they_cannot_go_first)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *k;
+    rc_workqueue_add_priority(q, "low1", RC_WORKQUEUE_PRIORITY_LOW);
+    rc_workqueue_add_priority(q, "low2", RC_WORKQUEUE_PRIORITY_LOW);
+    expect_next(q, "low1"); /* applies both; low2 stays ready */
+    rc_workqueue_add_priority(q, "live", RC_WORKQUEUE_PRIORITY_NORMAL);
+    expect_next(q, "live");
+    rc_workqueue_add_priority(q, "low3", RC_WORKQUEUE_PRIORITY_LOW); /* may wait: behind low2 anyway */
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    ck_assert_str_eq(k, "low2");
+    rc_workqueue_add_priority(q, "low2", RC_WORKQUEUE_PRIORITY_LOW); /* in flight: dirty once applied */
+    ck_assert_uint_eq(rc_workqueue_len(q), 1);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    expect_next(q, "low3");
+    expect_next(q, "low2");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* What a getter reads without the lock: the soonest pending add (0 for one due now), the highest pending
+ * priority and whether the intake is long, all reset when the batch is taken. */
+START_TEST(intake_reports_earliest_due_and_top_priority)
+{
+    rci_intake in;
+    rci_intake_init(&in, 3 * (sizeof(rci_intake_entry) + 8));
+    rci_intake_batch b = {0};
+    size_t pending;
+    ck_assert_int_eq(rci_intake_earliest(&in), RC_TIME_NEVER);
+    rci_intake_entry later = {.n = 2, .priority = -5, .flags = RCI_INTAKE_DELAYED, .ready_at = 500};
+    ck_assert_int_eq(rci_intake_push(&in, &later, "a", &pending), 0);
+    ck_assert_int_eq(rci_intake_earliest(&in), 500);
+    ck_assert_int_eq(rci_intake_top_priority(&in), -5);
+    ck_assert(!rci_intake_long(&in));
+    rci_intake_entry sooner = {.n = 2, .priority = -7, .flags = RCI_INTAKE_DELAYED, .ready_at = 200};
+    ck_assert_int_eq(rci_intake_push(&in, &sooner, "b", &pending), 0);
+    ck_assert_int_eq(rci_intake_earliest(&in), 200);
+    ck_assert_int_eq(rci_intake_top_priority(&in), -5);
+    rci_intake_entry now = {.n = 2, .priority = 3};
+    ck_assert_int_eq(rci_intake_push(&in, &now, "c", &pending), 0);
+    ck_assert_int_eq(rci_intake_earliest(&in), 0);
+    ck_assert_int_eq(rci_intake_top_priority(&in), 3);
+    ck_assert(rci_intake_long(&in)); /* three entries of a one-word key */
+    ck_assert(rci_intake_take(&in, &b));
+    ck_assert_uint_eq(rci_intake_pending(&in), 0);
+    ck_assert_int_eq(rci_intake_earliest(&in), RC_TIME_NEVER);
+    ck_assert_int_lt(rci_intake_top_priority(&in), RC_WORKQUEUE_PRIORITY_MIN);
+    ck_assert(!rci_intake_long(&in));
+    static const char *const order[] = {"a", "b", "c"};
+    int seen = 0;
+    for (rci_intake_entry *e; (e = rci_intake_peek(&b)); rci_intake_advance(&b))
+        ck_assert_str_eq(e->key, order[seen++]);
+    ck_assert_int_eq(seen, 3);
+    free(b.buf);
+    rci_intake_free(&in);
+}
+END_TEST
+
+/* done() of the key the thread was handed out last takes no lock; the next lock holder finishes it. Every
+ * observer sees it finished, a second done of it or a done of an unknown key is refused at once, and a
+ * done of another key, of a copy of the key or from another thread takes the locked path. */
+static void *done_from_thread(void *arg)
+{
+    const char **key = arg;
+    return (void *)(intptr_t)rc_workqueue_done((rc_workqueue *)(void *)key[0], key[1]);
+}
+
+START_TEST(lockless_done_is_finished_by_the_next_lock_holder)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *a, *b, *k;
+    rc_workqueue_add(q, "a");
+    rc_workqueue_add(q, "b");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &a), 0);
+    ck_assert_int_eq(rc_workqueue_done(q, a), 0);
+    ck_assert_int_eq(rc_workqueue_done(q, a), RC_ENOTFOUND);
+    ck_assert_int_eq(rc_workqueue_done(q, "nobody"), RC_ENOTFOUND);
+    ck_assert_int_eq(rc_workqueue_add(q, "a"), 0); /* idle again, so ready again */
+    ck_assert_uint_eq(rc_workqueue_len(q), 2);
+    /* two keys out: the first one's done is no longer the thread's last get */
+    ck_assert_int_eq(rc_workqueue_try_get(q, &b), 0);
+    ck_assert_str_eq(b, "b");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &a), 0);
+    ck_assert_str_eq(a, "a");
+    ck_assert_int_eq(rc_workqueue_done(q, b), 0);
+    ck_assert_int_eq(rc_workqueue_done(q, "a"), 0); /* a copy of the key */
+    ck_assert_int_eq(rc_workqueue_done(q, a), RC_ENOTFOUND);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    /* a done from a thread that did not get the key */
+    rc_workqueue_add(q, "c");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    const char *arg[2] = {(const char *)(void *)q, k};
+    pthread_t t;
+    void *rc;
+    pthread_create(&t, NULL, done_from_thread, arg);
+    pthread_join(t, &rc);
+    ck_assert_int_eq((int)(intptr_t)rc, 0);
+    ck_assert_int_eq(rc_workqueue_done(q, k), RC_ENOTFOUND);
+    /* a key added again while in flight is ready again at its done */
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    rc_workqueue_add(q, "d");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    rc_workqueue_add(q, "d");
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    expect_next(q, "d");
+    /* a lock-free done nobody has finished yet still counts for a drain */
+    rc_workqueue_add(q, "e");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    rc_workqueue_shut_down_with_drain(q);
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_ECLOSED);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* A drain blocked on a key in flight returns when a lock-free done of that key is made. */
+START_TEST(drain_wakes_on_a_lockless_done)
+{
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *a;
+    rc_workqueue_add(q, "a");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &a), 0);
+    drainer d = {.q = q};
+    pthread_t t;
+    pthread_create(&t, NULL, drain, &d);
+    while (rci_workqueue_blocked_drainers(q) < 1)
+        sched_yield();
+    ck_assert(!atomic_load(&d.finished));
+    ck_assert_int_eq(rc_workqueue_done(q, a), 0);
+    pthread_join(t, NULL);
+    ck_assert(atomic_load(&d.finished));
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* A key added again by another thread right as its worker calls done (before, during or after the
+ * lock-free done) is handed out again every time: an add lost to the race would leave the worker
+ * blocked in get (and the test timing out). */
+enum { PINGPONG_ROUNDS = 5000 };
+
+typedef struct pingpong {
+    rc_workqueue *q;
+    atomic_int handed; /* gets that returned a key */
+    atomic_int failed_dones;
+} pingpong;
+
+static void *pingpong_worker(void *arg)
+{
+    pingpong *p = arg;
+    const char *k;
+    while (rc_workqueue_get(p->q, &k) == 0) {
+        atomic_fetch_add(&p->handed, 1);
+        if (rc_workqueue_done(p->q, k) != 0)
+            atomic_fetch_add(&p->failed_dones, 1);
+    }
+    return NULL;
+}
+
+START_TEST(add_racing_a_lockless_done_is_not_lost)
+{
+    pingpong p = {.q = new_queue(NULL, 0)};
+    pthread_t t;
+    rc_workqueue_add(p.q, "k");
+    pthread_create(&t, NULL, pingpong_worker, &p);
+    for (int i = 1; i <= PINGPONG_ROUNDS; i++) {
+        while (atomic_load(&p.handed) < i)
+            sched_yield();
+        ck_assert_int_eq(rc_workqueue_add(p.q, "k"), 0);
+    }
+    while (atomic_load(&p.handed) < PINGPONG_ROUNDS + 1)
+        sched_yield();
+    rc_workqueue_shut_down_with_drain(p.q);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(atomic_load(&p.handed), PINGPONG_ROUNDS + 1);
+    ck_assert_int_eq(atomic_load(&p.failed_dones), 0);
+    rc_workqueue_free(p.q);
+}
+END_TEST
+
+/* A getter waiting while many delayed adds stream in (it may apply the long intake itself and wait on)
+ * still sleeps until the first of them is due, and then gets it. */
+START_TEST(waiting_getter_keeps_waiting_through_a_long_delayed_intake)
+{
+    enum { N = 3000 };
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    getter g = {.q = q};
+    pthread_t t;
+    pthread_create(&t, NULL, get_into, &g);
+    char name[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "k%05d", i);
+        ck_assert_int_eq(rc_workqueue_add_after(q, name, RC_SEC + (rc_duration)(i % 7) * RC_MSEC), 0);
+    }
+    wait_for_getters(q, 1);
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + RC_SEC);
+    rc_clock_advance(c, RC_SEC);
+    rc_workqueue_notify(q);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(g.rc, 0);
+    ck_assert_str_eq(g.key, "k00000");
+    ck_assert_int_eq(rc_workqueue_done(q, g.key), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), (N + 6) / 7 - 1);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
 /* A record evicted from the idle list is reused for another key while the lock-free cache still maps
  * the old key to it: an add of the old key must not be mistaken for the new one. */
 START_TEST(recycled_record_is_not_mistaken_for_its_old_key)
@@ -857,6 +1075,12 @@ int main(void)
     tcase_add_test(tc, recycled_record_is_not_mistaken_for_its_old_key);
     tcase_add_test(tc, each_blocked_getter_gets_a_key);
     tcase_add_test(tc, sleeping_getter_wakes_for_an_earlier_deadline);
+    tcase_add_test(tc, get_leaves_pending_adds_only_when_they_cannot_go_first);
+    tcase_add_test(tc, intake_reports_earliest_due_and_top_priority);
+    tcase_add_test(tc, lockless_done_is_finished_by_the_next_lock_holder);
+    tcase_add_test(tc, drain_wakes_on_a_lockless_done);
+    tcase_add_test(tc, add_racing_a_lockless_done_is_not_lost);
+    tcase_add_test(tc, waiting_getter_keeps_waiting_through_a_long_delayed_intake);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

@@ -3,6 +3,7 @@
 
 #include <reconcile/common.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +11,13 @@
 
 static size_t entry_size(size_t n) { return offsetof(rci_intake_entry, key) + ((n + 7) & ~(size_t)7); }
 
-void rci_intake_init(rci_intake *in)
+void rci_intake_init(rci_intake *in, size_t long_at)
 {
-    *in = (rci_intake){.closed = false};
+    *in = (rci_intake){.long_at = long_at};
     pthread_mutex_init(&in->mu, NULL);
+    atomic_init(&in->earliest, RC_TIME_NEVER);
+    atomic_init(&in->top_priority, INT_MIN);
+    atomic_init(&in->is_long, false);
     atomic_init(&in->pending, 0);
 }
 
@@ -49,6 +53,14 @@ int rci_intake_push(rci_intake *in, const rci_intake_entry *add, const char *key
         memcpy(e->key, key, n);
         memset(e->key + n, 0, size - offsetof(rci_intake_entry, key) - n);
         in->len += size;
+        /* the summary is stored only when it changes, so its line stays shared with the getters */
+        rc_time due = (add->flags & RCI_INTAKE_DELAYED) ? add->ready_at : 0;
+        if (due < atomic_load_explicit(&in->earliest, memory_order_relaxed))
+            atomic_store_explicit(&in->earliest, due, memory_order_release);
+        if (add->priority > atomic_load_explicit(&in->top_priority, memory_order_relaxed))
+            atomic_store_explicit(&in->top_priority, add->priority, memory_order_release);
+        if (in->len >= in->long_at && !atomic_load_explicit(&in->is_long, memory_order_relaxed))
+            atomic_store_explicit(&in->is_long, true, memory_order_release);
         atomic_store(&in->pending, in->len);
     }
     *pending = in->len;
@@ -77,6 +89,9 @@ bool rci_intake_take(rci_intake *in, rci_intake_batch *b)
     in->buf = applied.buf;
     in->cap = applied.cap;
     in->len = 0;
+    atomic_store_explicit(&in->earliest, RC_TIME_NEVER, memory_order_relaxed);
+    atomic_store_explicit(&in->top_priority, INT_MIN, memory_order_relaxed);
+    atomic_store_explicit(&in->is_long, false, memory_order_relaxed);
     atomic_store(&in->pending, 0);
     pthread_mutex_unlock(&in->mu);
     return true;

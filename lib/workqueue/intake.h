@@ -2,7 +2,9 @@
  * here under a small lock of their own, so a producer does not fight the getters for the queue
  * lock (nor drag the queue's cache lines to its core). Whoever holds the queue lock takes the whole
  * pending batch in one step and applies the adds in order, so first-add FIFO order and every add's
- * effect are kept; only the moment the queue sees an add moves to the next queue operation. */
+ * effect are kept; only the moment the queue sees an add moves later, to the next queue operation whose
+ * answer it could change. The soonest due time and highest priority of the pending adds are readable
+ * without the lock, so a getter can tell whether they could matter to it yet. */
 #ifndef RC_WORKQUEUE_INTAKE_H
 #define RC_WORKQUEUE_INTAKE_H
 
@@ -41,15 +43,24 @@ typedef struct rci_intake_batch {
     size_t len, cap, off;
 } rci_intake_batch;
 
+/* The atomics are written under mu and readable without it. `pending` changes with every push; the
+ * summary after it only when a push changes it (a few times per batch), on a line of its own, so
+ * getters can consult it on every get without pulling the producer's line over. */
 typedef struct rci_intake {
     pthread_mutex_t mu;
     char *buf; /* the buffer being filled */
     size_t len, cap;
+    size_t long_at; /* pending bytes from which the intake counts as long */
     bool closed;
-    _Atomic size_t pending; /* bytes in buf, readable without mu */
+    _Atomic size_t pending; /* bytes in buf */
+    char pad_[64];
+    _Atomic rc_time earliest; /* the soonest a pending add is due (0: an add for now), RC_TIME_NEVER if none */
+    _Atomic int top_priority; /* the highest priority among the pending adds, INT_MIN if none is pending */
+    _Atomic bool is_long;     /* pending >= long_at */
 } rci_intake;
 
-void rci_intake_init(rci_intake *in);
+/* An empty intake that reports itself long (rci_intake_long) from long_at pending bytes on. */
+void rci_intake_init(rci_intake *in, size_t long_at);
 void rci_intake_free(rci_intake *in);
 /* Appends the add `add` (every field but the key set, n counting the NUL) of key; 0, RC_ECLOSED after
  * rci_intake_close or RC_ENOMEM. *pending gets the bytes now waiting, so the producer can apply a long
@@ -59,6 +70,18 @@ int rci_intake_push(rci_intake *in, const rci_intake_entry *add, const char *key
 void rci_intake_close(rci_intake *in);
 /* Bytes waiting (a sequentially consistent load: see the wake-up protocol in queue.c). */
 static inline size_t rci_intake_pending(rci_intake *in) { return atomic_load(&in->pending); }
+/* The summary: each covers at least every push that happened before the call. When the soonest pending
+ * add is due (0 for an add of a key for now, RC_TIME_NEVER when none is pending); the highest priority
+ * among the pending adds (INT_MIN when none is pending); whether long_at bytes or more are pending. */
+static inline rc_time rci_intake_earliest(rci_intake *in)
+{
+    return atomic_load_explicit(&in->earliest, memory_order_acquire);
+}
+static inline int rci_intake_top_priority(rci_intake *in)
+{
+    return atomic_load_explicit(&in->top_priority, memory_order_acquire);
+}
+static inline bool rci_intake_long(rci_intake *in) { return atomic_load_explicit(&in->is_long, memory_order_acquire); }
 /* True while b holds adds not yet applied. */
 static inline bool rci_intake_unapplied(const rci_intake_batch *b) { return b->off < b->len; }
 /* Moves everything pending into b (fully applied: its buffer goes back to the intake); false when

@@ -2,14 +2,17 @@
  * the queue's key table, linked into a ready list (or the idle list, or the free list once recycled),
  * placed in the delay heap or the in-flight set. Every field is guarded by the queue lock, except that
  * `state` (flags, priority and a generation bumped when the record takes a new key) and the key bytes
- * are also read without the lock by the lookaside fast path (lookaside.h). So lock holders change state
- * only through rci_wq_set_state, and records are never freed while their queue lives. */
+ * are also read without the lock by the lookaside fast path (lookaside.h), the lock-free done sets
+ * RCI_WQ_DONE_PENDING on a record in flight (rci_wq_claim_done) and then writes its done_next
+ * (donestack.h). So lock holders change state only through rci_wq_set_state, and records are never
+ * freed while their queue lives. */
 #ifndef RC_WORKQUEUE_ITEM_H
 #define RC_WORKQUEUE_ITEM_H
 
 #include <reconcile/clock.h>
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,7 +22,10 @@ enum {
     RCI_WQ_PROCESSING = 1u << 1, /* handed out, not done */
     RCI_WQ_DIRTY = 1u << 2,      /* added while processing: ready again at done */
     RCI_WQ_DELAYED = 1u << 3,    /* in the delay heap */
-    RCI_WQ_IDLE = 1u << 4        /* none of the above; in the idle list */
+    RCI_WQ_IDLE = 1u << 4,       /* none of the above; in the idle list */
+    /* PROCESSING and done() was called: the record is on the done stack (or about to be) and still in
+     * flight until a lock holder finishes it. Set only by rci_wq_claim_done; cleared with PROCESSING. */
+    RCI_WQ_DONE_PENDING = 1u << 5
 };
 
 #define RCI_WQ_NOT_IN_HEAP UINT32_MAX
@@ -32,6 +38,7 @@ typedef struct rci_wq_item {
     uint64_t seq;                    /* ready order (aging) or delay heap tie-break */
     rc_time added_at;                /* metrics: when it became dirty */
     rc_time started_at;              /* metrics: when it was handed out */
+    struct rci_wq_item *done_next;   /* the done stack (written by the claimer) */
     uint64_t hash;
     _Atomic uint64_t state;
     uint32_t heap_index;
@@ -82,22 +89,44 @@ static inline unsigned rci_wq_flags(const rci_wq_item *it) { return (unsigned)(r
 
 static inline int rci_wq_priority(const rci_wq_item *it) { return (int8_t)(uint8_t)(rci_wq_state(it) >> 16); }
 
-/* Sets flags and priority, keeping the generation. Leaving READY or DIRTY is an exchange, so the lock
- * holder acquires from a lock-free add that confirmed that state (the getter sees what the adder wrote
- * before adding) and such an add can no longer succeed; other changes are plain release stores. */
-static inline void rci_wq_set_state(rci_wq_item *it, unsigned flags, int priority)
+/* Sets flags and priority, keeping the generation, and returns the new state. Leaving READY or DIRTY
+ * is read-modify-write, so the lock holder acquires from a lock-free add that confirmed that state (the
+ * getter sees what the adder wrote before adding) and such an add can no longer succeed. While the record
+ * is PROCESSING a lock-free done may set DONE_PENDING at any moment: it is kept as long as the new flags
+ * keep PROCESSING (dropping PROCESSING finishes the done and clears it). Other changes are release
+ * stores. */
+static inline uint64_t rci_wq_set_state(rci_wq_item *it, unsigned flags, int priority)
 {
     uint64_t old = rci_wq_state(it);
-    uint64_t s = (old & ~(uint64_t)0xffffff) | (uint64_t)(uint8_t)priority << 16 | flags;
-    if (old & (RCI_WQ_READY | RCI_WQ_DIRTY))
-        atomic_exchange_explicit(&it->state, s, memory_order_acq_rel);
-    else
-        atomic_store_explicit(&it->state, s, memory_order_release);
+    for (;;) {
+        uint64_t keep = (flags & RCI_WQ_PROCESSING) ? (old & RCI_WQ_DONE_PENDING) : 0;
+        uint64_t s = (old & ~(uint64_t)0xffffff) | (uint64_t)(uint8_t)priority << 16 |
+                     (flags & ~(unsigned)RCI_WQ_DONE_PENDING) | keep;
+        if (!(old & (RCI_WQ_READY | RCI_WQ_DIRTY | RCI_WQ_PROCESSING))) {
+            atomic_store_explicit(&it->state, s, memory_order_release);
+            return s;
+        }
+        if (atomic_compare_exchange_weak(&it->state, &old, s))
+            return s;
+    }
 }
 
-static inline void rci_wq_set_flags(rci_wq_item *it, unsigned flags)
+/* done() of the record whose generation is gen: sets DONE_PENDING if the record is PROCESSING with that
+ * generation and no done is pending yet (and, when clean_only, it is not DIRTY either). Exactly one of
+ * several racing dones succeeds; the winner must then finish the record or hand it to a lock holder. */
+static inline bool rci_wq_claim_done(rci_wq_item *it, uint64_t gen, bool clean_only)
 {
-    rci_wq_set_state(it, flags, rci_wq_priority(it));
+    uint64_t s = rci_wq_state(it);
+    unsigned refuse = RCI_WQ_DONE_PENDING | (clean_only ? RCI_WQ_DIRTY : 0u);
+    while ((s >> RCI_WQ_GEN_SHIFT) == gen && (s & RCI_WQ_PROCESSING) && !(s & refuse))
+        if (atomic_compare_exchange_weak(&it->state, &s, s | RCI_WQ_DONE_PENDING))
+            return true;
+    return false;
+}
+
+static inline uint64_t rci_wq_set_flags(rci_wq_item *it, unsigned flags)
+{
+    return rci_wq_set_state(it, flags, rci_wq_priority(it));
 }
 
 #endif

@@ -1,7 +1,8 @@
 /* keycount.h - per-key attempt counters for the rate limiters (exponential and fast-slow back-off):
- * a table (itemtab.h) from a copied key to a count, with its own lock so a limiter can be shared by
- * queues. Forgotten keys leave no tombstones, so asking about a key never counted (every first retry
- * asks) stays a short probe. */
+ * tables (itemtab.h) from a copied key to a count, split into shards by key hash, each with its own lock,
+ * so a limiter can be shared by queues and workers retrying different keys rarely meet on one lock.
+ * Forgotten keys leave no tombstones, so asking about a key never counted (every first retry asks) stays
+ * a short probe. */
 #ifndef RC_WORKQUEUE_KEYCOUNT_H
 #define RC_WORKQUEUE_KEYCOUNT_H
 
@@ -9,9 +10,19 @@
 
 #include "workqueue/itemtab.h"
 
+#define RCI_KEYCOUNT_SHARD_BITS 4
+
+/* Padded to 128 bytes, so no two shards' lock and table share a cache line whatever the alignment. */
+typedef union rci_keycount_shard {
+    struct {
+        pthread_mutex_t mu;
+        rci_itemtab map;
+    } s;
+    char pad_[128];
+} rci_keycount_shard;
+
 typedef struct rci_keycount {
-    pthread_mutex_t mu;
-    rci_itemtab map;
+    rci_keycount_shard shards[1u << RCI_KEYCOUNT_SHARD_BITS];
 } rci_keycount;
 
 void rci_keycount_init(rci_keycount *kc);

@@ -5,10 +5,14 @@
  * lock plus one lookup. Ready records sit in one FIFO list per priority level (a bit mask finds the
  * highest non-empty level); delayed records in a 4-ary heap by (ready time, insertion order); records
  * handed out in a small pointer set so done() (and a retry passing it) finds them by the key pointer get
- * returned. Records that become idle stay interned a while, and evicted ones are reused (records.c;
- * the state all parts share is in queue_internal.h). An add that the lock-free lookaside cannot settle
- * (any add now or later) is appended to the intake (intake.h) under the intake's own lock, and every
- * holder of the queue lock first applies the pending intake in order (lock_queue). So a producer takes
+ * returned. A done() of the key the same thread was handed out last, not added again meanwhile, takes no
+ * lock: it claims the record (DONE_PENDING) and pushes it on a lock-free stack (donestack.h) that the
+ * next holder of the queue lock finishes, so a worker takes the lock once per item, not twice. Records
+ * that become idle stay interned a while, and evicted ones are reused (records.c; the state all parts
+ * share is in queue_internal.h). An add that the lock-free lookaside cannot settle (any add now or
+ * later) is appended to the intake (intake.h) under the intake's own lock, and holders of the queue lock
+ * apply the pending intake in order (catch_up) before anything that could see the difference; only a
+ * get with keys ready ahead of every pending add may leave a short intake for later. So a producer takes
  * the queue lock only to wake a sleeping getter when none spins, to count a retry in the metrics, or to
  * apply a batch while the lock is free; the getters take many adds per handover of the lock, and apply
  * them with the key-table slots prefetched a few adds ahead.
@@ -18,6 +22,7 @@
  * shut_down_with_drain; everything else is a non-blocking step. */
 #include <reconcile/workqueue.h>
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -36,6 +41,9 @@
  * at which it waits for the lock to do so. */
 #define INTAKE_BATCH 1024
 #define INTAKE_MAX 65536
+/* Pending intake bytes a get with keys ready ahead of them may leave for later: half the producer's
+ * batch, so busy getters apply the adds in short batches and the producer seldom has to. */
+#define GET_LEAVES (INTAKE_BATCH / 2)
 /* Adds ahead of the one being applied whose key-table slots are being loaded. */
 #define PREFETCH_AHEAD 8
 
@@ -84,25 +92,32 @@ static void cpu_relax(void)
 #endif
 }
 
-/* Called with the lock held and nothing to hand out: releases the lock, polls until something changes
- * (or an add reaches the intake), the earliest delayed key is due or the spin budget is spent, and takes
- * the lock again. */
-static void spin_unlocked(rc_workqueue *q)
+/* Called with the lock held and nothing to hand out: releases the lock, polls until something changes,
+ * an add for now reaches the intake, the earliest delayed key (in the heap or the intake) is due, the
+ * intake grows long or the spin budget is spent, and takes the lock again. A delayed add that is not due
+ * yet does not end the spin by itself: taking the lock for each would only pull the producer's intake
+ * over to this core. A long intake does: an idle getter applies it, so the producer need not. True when
+ * that was the reason (the caller applies it and may spin again). */
+static bool spin_unlocked(rc_workqueue *q)
 {
     unsigned seen = atomic_load_explicit(&q->changes, memory_order_relaxed);
     rci_wq_item *next = rci_delayheap_top(&q->delayed);
     rc_time deadline = next ? next->ready_at : RC_TIME_NEVER;
     atomic_store(&q->spinners, q->spinners + 1);
     pthread_mutex_unlock(&q->mu);
-    for (int i = 1; i <= SPIN_POLLS && atomic_load_explicit(&q->changes, memory_order_acquire) == seen &&
-                    !rci_intake_pending(&q->intake);
-         i++) {
-        if (i % 16 == 0 && deadline != RC_TIME_NEVER && rc_clock_now(q->clock) >= deadline)
+    bool long_intake = false;
+    for (int i = 1; i <= SPIN_POLLS && atomic_load_explicit(&q->changes, memory_order_acquire) == seen; i++) {
+        rc_time pending = rci_intake_earliest(&q->intake);
+        rc_time due = pending < deadline ? pending : deadline;
+        if (due == 0 || (i % 16 == 0 && due != RC_TIME_NEVER && rc_clock_now(q->clock) >= due))
+            break;
+        if ((long_intake = rci_intake_long(&q->intake)))
             break;
         cpu_relax();
     }
     pthread_mutex_lock(&q->mu);
     atomic_store(&q->spinners, q->spinners - 1); /* before the caller looks at the intake again */
+    return long_intake;
 }
 
 /* Releases the lock, then sends the signals wake_getter asked for: a woken getter does not run into the
@@ -171,6 +186,34 @@ static void unschedule(rc_workqueue *q, rci_wq_item *it)
     }
 }
 
+/* Finishes the done() of it, whose DONE_PENDING is set (by the lock holder's own claim, or by a
+ * lock-free done that pushed it on the done stack): it leaves the in-flight set, and is ready again if
+ * it was added while processing. */
+static void finish_done(rc_workqueue *q, rci_wq_item *it)
+{
+    rci_procset_take(&q->inflight, it->key);
+    if (q->mops)
+        q->mops->work_duration(q->qm, seconds(rc_clock_now(q->clock) - it->started_at));
+    unsigned flags = rci_wq_flags(it);
+    rci_wq_set_flags(it, flags & ~(unsigned)(RCI_WQ_PROCESSING | RCI_WQ_DIRTY | RCI_WQ_DONE_PENDING));
+    if (flags & RCI_WQ_DIRTY)
+        ready_push(q, it);
+    rci_wq_park_if_unused(q, it);
+    if (!q->inflight.count && q->drain_waiters)
+        pthread_cond_broadcast(&q->drain_cond);
+}
+
+/* Finishes every done() made without the lock so far, in the order they were made. */
+static void apply_dones(rc_workqueue *q)
+{
+    rci_wq_item *it = rci_donestack_take(&q->dones);
+    while (it) {
+        rci_wq_item *next = it->done_next;
+        finish_done(q, it);
+        it = next;
+    }
+}
+
 /* Makes it ready now (or dirty while processing), merging with whatever state it is in; `when` is the
  * add's time for the metrics. */
 static void add_now(rc_workqueue *q, rci_wq_item *it, int priority, rc_time when)
@@ -183,7 +226,11 @@ static void add_now(rc_workqueue *q, rci_wq_item *it, int priority, rc_time when
     count_add(q, it, when);
     unsigned flags = rci_wq_flags(it);
     if (flags & RCI_WQ_PROCESSING) {
-        rci_wq_set_state(it, flags | RCI_WQ_DIRTY, priority);
+        /* A lock-free done may have claimed it already: then it is (or is about to be) on the done stack,
+         * and finishing it now makes it ready. If the done has not pushed it yet, that done sees DIRTY
+         * after its push and takes the lock to finish it (see rc_workqueue_done). */
+        if (rci_wq_set_state(it, flags | RCI_WQ_DIRTY, priority) & RCI_WQ_DONE_PENDING)
+            apply_dones(q);
     } else {
         rci_wq_set_state(it, flags, priority);
         ready_push(q, it);
@@ -276,11 +323,18 @@ static void apply_intake(rc_workqueue *q)
     }
 }
 
-/* Takes the queue lock and brings the queue up to date with every add made so far. */
+/* Brings the queue up to date with every add and lock-free done made so far (the lock is held). */
+static void catch_up(rc_workqueue *q)
+{
+    apply_intake(q);
+    apply_dones(q);
+}
+
+/* Takes the queue lock and catches up. */
 static void lock_queue(rc_workqueue *q)
 {
     pthread_mutex_lock(&q->mu);
-    apply_intake(q);
+    catch_up(q);
 }
 
 /* An add through the intake. The producer takes the queue lock only when a getter sleeps with none
@@ -302,7 +356,7 @@ static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, cons
         lock_queue(q);
         unlock_and_wake(q);
     } else if (pending >= INTAKE_BATCH && pthread_mutex_trylock(&q->mu) == 0) {
-        apply_intake(q);
+        catch_up(q);
         unlock_and_wake(q);
     }
     return 0;
@@ -362,6 +416,14 @@ int rc_workqueue_add_rate_limited(rc_workqueue *q, const char *key)
     return rc_workqueue_add_opts(q, key, &(rc_workqueue_add_options){.rate_limited = true});
 }
 
+/* The record the calling thread was last handed out, so its done() can skip the lock: the queue's id
+ * (never reused, unlike its address), the record and the record's generation at the time. */
+static _Thread_local struct last_get {
+    uint64_t queue;
+    rci_wq_item *it;
+    uint64_t gen;
+} last_get;
+
 /* The ready record to hand out: the head of the highest level, unless `aging_every` gets in a row have
  * passed over an older key, in which case the oldest ready key goes first. */
 static rci_wq_item *pick(rc_workqueue *q)
@@ -386,10 +448,25 @@ static rci_wq_item *pick(rc_workqueue *q)
     return it;
 }
 
+/* Whether take may hand out a ready key before catching up: when the pending adds are few and none is
+ * above the one level keys are ready at, applying them could not change which key goes first (each
+ * would queue behind the ready keys), so they are left for a later get, instead of pulling the intake
+ * to this core for every get. The lock-free dones wait with them, so a retry added before its key's
+ * done still finds the key in flight. */
+static bool can_wait(rc_workqueue *q)
+{
+    if (!q->nready || (q->level_mask & (q->level_mask - 1)) || rci_intake_unapplied(&q->batch))
+        return false;
+    int top = rci_intake_top_priority(&q->intake); /* the summary, not `pending`: see intake.h */
+    return top != INT_MIN && top <= RC_WORKQUEUE_PRIORITY_MIN + __builtin_ctz(q->level_mask) &&
+           !rci_intake_long(&q->intake);
+}
+
 /* Hands out the next ready key, if any: 0, RC_EAGAIN or RC_ENOMEM. */
 static int take(rc_workqueue *q, const char **key)
 {
-    apply_intake(q);
+    if (!can_wait(q))
+        catch_up(q);
     promote_due(q);
     if (!q->nready)
         return RC_EAGAIN;
@@ -404,6 +481,7 @@ static int take(rc_workqueue *q, const char **key)
     }
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
+    last_get = (struct last_get){q->id, it, rci_wq_state(it) >> RCI_WQ_GEN_SHIFT};
     if (q->mops) {
         it->started_at = rc_clock_now(q->clock);
         q->mops->depth(q->qm, -1);
@@ -433,9 +511,10 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
     int rc;
     bool spun = false;
     while ((rc = take(q, key)) == RC_EAGAIN && !q->shutting_down) {
-        if (!spun && !q->spinners) {
-            spin_unlocked(q);
-            spun = true;
+        /* A spin ended by a long intake may be followed by another once take has applied it (unless
+         * memory ran out applying it). */
+        if (!spun && !q->spinners && !rci_intake_unapplied(&q->batch)) {
+            spun = !spin_unlocked(q);
             continue;
         }
         rci_wq_item *next = rci_delayheap_top(&q->delayed);
@@ -470,29 +549,47 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
     return rc;
 }
 
+/* done() without the lock, for the key this thread was handed out last, while it was not added again
+ * (not DIRTY) and is still in flight, on a queue without metrics (their hooks run under the lock): claim
+ * it and push it on the done stack for the next lock holder.
+ * Against a lock holder marking it DIRTY meanwhile (add_now), both sides do a sequentially consistent
+ * write (claim and push here, DIRTY there) before reading the other's (the record's state here, the
+ * stack there), so one of them finishes it; the same holds for a shut-down against a drain. False when
+ * the locked path must decide. */
+static bool done_without_lock(rc_workqueue *q, const char *key)
+{
+    struct last_get g = last_get;
+    if (g.queue != q->id || key != g.it->key || q->mops)
+        return false;
+    last_get.queue = 0;
+    if (!rci_wq_claim_done(g.it, g.gen, true))
+        return false;
+    rci_donestack_push(&q->dones, g.it);
+    if ((atomic_load(&g.it->state) & RCI_WQ_DIRTY) || atomic_load(&q->closed)) {
+        lock_queue(q);
+        unlock_and_wake(q);
+    }
+    return true;
+}
+
 int rc_workqueue_done(rc_workqueue *q, const char *key)
 {
     if (!q || !key)
         return RC_EINVAL;
+    if (done_without_lock(q, key))
+        return 0;
     lock_queue(q); /* an add made while processing marks the key dirty first */
-    rci_wq_item *it = rci_procset_take(&q->inflight, key);
+    rci_wq_item *it = rci_procset_find(&q->inflight, key);
     if (!it) {
         it = rci_itemtab_find_key(&q->keys, rci_wq_hash(key, strlen(key) + 1), key);
-        it = it && (rci_wq_flags(it) & RCI_WQ_PROCESSING) ? rci_procset_take(&q->inflight, it->key) : NULL;
+        it = it && (rci_wq_flags(it) & RCI_WQ_PROCESSING) ? rci_procset_find(&q->inflight, it->key) : NULL;
     }
-    if (!it) {
+    /* A lock-free done of the same key that claimed it first wins; this one then finds nothing. */
+    if (!it || !rci_wq_claim_done(it, rci_wq_state(it) >> RCI_WQ_GEN_SHIFT, false)) {
         unlock_and_wake(q);
         return RC_ENOTFOUND;
     }
-    if (q->mops)
-        q->mops->work_duration(q->qm, seconds(rc_clock_now(q->clock) - it->started_at));
-    unsigned flags = rci_wq_flags(it);
-    rci_wq_set_flags(it, flags & ~(unsigned)(RCI_WQ_PROCESSING | RCI_WQ_DIRTY));
-    if (flags & RCI_WQ_DIRTY)
-        ready_push(q, it);
-    rci_wq_park_if_unused(q, it);
-    if (!q->inflight.count && q->drain_waiters)
-        pthread_cond_broadcast(&q->drain_cond);
+    finish_done(q, it);
     unlock_and_wake(q);
     return 0;
 }
@@ -547,7 +644,7 @@ void rc_workqueue_shut_down(rc_workqueue *q)
     rci_intake_close(&q->intake); /* adds from now on fail; those before are applied here */
     lock_queue(q);
     q->shutting_down = true;
-    atomic_store_explicit(&q->closed, true, memory_order_relaxed);
+    atomic_store(&q->closed, true); /* sequentially consistent: see done_without_lock */
     rci_wq_item *it;
     while ((it = rci_delayheap_top(&q->delayed))) {
         unschedule(q, it);
@@ -563,13 +660,14 @@ void rc_workqueue_shut_down_with_drain(rc_workqueue *q)
     if (!q)
         return;
     rc_workqueue_shut_down(q);
-    pthread_mutex_lock(&q->mu);
+    lock_queue(q);
     while (q->inflight.count) {
         q->drain_waiters++;
         pthread_cond_wait(&q->drain_cond, &q->mu);
         q->drain_waiters--;
+        apply_dones(q);
     }
-    pthread_mutex_unlock(&q->mu);
+    unlock_and_wake(q);
 }
 
 bool rc_workqueue_shutting_down(rc_workqueue *q)
@@ -629,8 +727,10 @@ int rc_workqueue_new(const rc_workqueue_options *opts, rc_workqueue **out, rc_er
         rc_rate_limiter_free(o.rate_limiter);
         return rc_error_set(err, RC_EINVAL, "rc_workqueue_new: metrics.ops must set every hook");
     }
+    static _Atomic uint64_t last_id;
     rc_workqueue *q = calloc(1, sizeof *q);
     if (q) {
+        q->id = atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
         q->name = strdup(o.name ? o.name : "");
         q->lookaside = rci_lookaside_new();
     }
@@ -660,7 +760,7 @@ int rc_workqueue_new(const rc_workqueue_options *opts, rc_workqueue **out, rc_er
     rci_itemtab_init(&q->keys, offsetof(rci_wq_item, key));
     rci_delayheap_init(&q->delayed);
     rci_procset_init(&q->inflight);
-    rci_intake_init(&q->intake);
+    rci_intake_init(&q->intake, GET_LEAVES);
     atomic_init(&q->wake_at, RC_TIME_NEVER);
     if (mops) {
         q->mops = mops;

@@ -1,6 +1,6 @@
 /* queue_internal.h - the state of an rc_workqueue, shared by queue.c (adds, gets, done, delays,
  * wake-ups, life cycle) and records.c (interning keys as records, the idle list and record reuse). Every
- * field is guarded by the queue lock unless its comment says otherwise. */
+ * field is guarded by the queue lock unless its comment (or its group's) says otherwise. */
 #ifndef RC_WORKQUEUE_QUEUE_INTERNAL_H
 #define RC_WORKQUEUE_QUEUE_INTERNAL_H
 
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "workqueue/delayheap.h"
+#include "workqueue/donestack.h"
 #include "workqueue/intake.h"
 #include "workqueue/item.h"
 #include "workqueue/itemtab.h"
@@ -26,15 +27,24 @@ typedef struct item_list {
     size_t len;
 } item_list;
 
+/* Grouped by who touches what: fields set once (read by producers and lock-free dones on every call),
+ * the lock and what it guards (moved between the getters' cores on every handover), the few words
+ * producers read to decide on a wake-up, the done stack, and the intake, each group on lines of its own
+ * (the padding keeps groups apart whatever the allocation's alignment). */
 struct rc_workqueue {
-    pthread_mutex_t mu;
-    pthread_cond_t ready_cond; /* getters wait here */
-    pthread_cond_t drain_cond; /* shut_down_with_drain waits here */
+    /* Set by rc_workqueue_new and read-only afterwards, but for `closed`, set once at shut-down. */
     rc_clock *clock;
     rc_rate_limiter *limiter;
     const rc_workqueue_metrics_ops *mops; /* NULL: metrics off, no timestamps taken */
     void *mctx, *qm;
     char *name;
+    uint64_t id; /* unique among every queue of the process, so a thread's last get names its queue */
+    rci_lookaside *lookaside;   /* lock-free dedup of adds of waiting keys */
+    size_t idle_max;
+    unsigned aging_every;
+    _Atomic bool closed;        /* shutting_down, readable without the lock */
+    char pad0_[64];
+    pthread_mutex_t mu;
     rci_itemtab keys;           /* key -> rci_wq_item, every interned record */
     item_list levels[NLEVELS];  /* ready records per priority, first-in first */
     uint32_t level_mask;        /* bit i set when levels[i] is not empty */
@@ -42,13 +52,10 @@ struct rc_workqueue {
     rci_delayheap delayed;
     rci_procset inflight;
     item_list idle;             /* least recently used first */
-    size_t idle_max;
     rci_wq_item *free_items;    /* forgotten records (linked by next), reused for new keys */
     uint64_t generation;        /* of the last record given a key */
-    rci_lookaside *lookaside;   /* lock-free dedup of adds of waiting keys */
-    _Atomic bool closed;        /* shutting_down, readable without the lock */
     uint64_t next_seq;
-    unsigned aging_every, skipped;
+    unsigned skipped;
     unsigned waiters, drain_waiters;
     unsigned signalled; /* getters signalled and not yet back from their wait */
     unsigned to_signal; /* getters to signal once the lock is released */
@@ -57,8 +64,10 @@ struct rc_workqueue {
     _Atomic unsigned changes;
     bool shutting_down;
     rci_intake_batch batch; /* taken from the intake; adds not yet applied when out of memory stopped it */
+    pthread_cond_t ready_cond; /* getters wait here */
+    pthread_cond_t drain_cond; /* shut_down_with_drain waits here */
     /* Read by every producer, so kept apart from the lines getters write all the time. */
-    char pad0_[64];
+    char pad1_[64];
     /* Getters polling `changes` and the intake outside the lock (at most one); written under the lock. */
     _Atomic unsigned spinners;
     /* waiters > signalled + to_signal, kept under the lock: a producer that sees it (and no spinner)
@@ -67,7 +76,9 @@ struct rc_workqueue {
     /* No sleeping getter wakes by itself before this (it may wake sooner): a delayed add due at or
      * after it needs no wake-up. Lowered as getters sleep, reset to RC_TIME_NEVER as any one wakes. */
     _Atomic rc_time wake_at;
-    char pad1_[64];
+    char pad2_[64];
+    rci_donestack dones; /* records done() claimed without the lock, for the next lock holder */
+    char pad3_[64];
     rci_intake intake;
 };
 

@@ -10,6 +10,9 @@
 
 /* Key bytes every recycled record can hold: a record with a short key is 128 bytes in all. */
 #define MIN_KEY_CAP (128 - offsetof(rci_wq_item, key))
+/* Most idle records forgotten at once when the idle list overflows: their key-table slots (usually far
+ * from any cache: with unique keys the table is large) are all loaded before the first is removed. */
+#define EVICT_BATCH 32
 
 /* Records are never freed while the queue lives (the lookaside may still point at them): a forgotten
  * record joins the free list for the next new key. */
@@ -21,18 +24,30 @@ static void forget_record(rc_workqueue *q, rci_wq_item *it)
     q->free_items = it;
 }
 
+/* Forgets the least recently used idle records: one in 16 of the bound (at least one, at most
+ * EVICT_BATCH), so the list stays within idle_max and a burst of unique keys pays for its key-table
+ * misses in parallel rather than one after another. */
+static void evict(rc_workqueue *q)
+{
+    size_t want = q->idle_max / 16 + 1;
+    rci_wq_item *batch[EVICT_BATCH];
+    size_t n = 0;
+    for (rci_wq_item *it = q->idle.head; it && n < want && n < EVICT_BATCH; it = it->next) {
+        rci_itemtab_prefetch(&q->keys, it->hash);
+        batch[n++] = it;
+    }
+    for (size_t i = 0; i < n; i++) {
+        list_unlink(&q->idle, batch[i]);
+        forget_record(q, batch[i]);
+    }
+}
+
 void rci_wq_park(rc_workqueue *q, rci_wq_item *it)
 {
     rci_wq_set_flags(it, RCI_WQ_IDLE);
     list_append(&q->idle, it);
-    if (q->idle.len > q->idle_max) {
-        rci_wq_item *old = q->idle.head;
-        list_unlink(&q->idle, old);
-        forget_record(q, old);
-        /* the next record to be forgotten: its key-table slot is usually far from any cache */
-        rci_itemtab_prefetch(&q->keys, q->idle.head->hash);
-        __builtin_prefetch(q->idle.head->next);
-    }
+    if (q->idle.len > q->idle_max)
+        evict(q);
 }
 
 /* A record able to hold n key bytes: a recycled one when it fits, else a new allocation. */
