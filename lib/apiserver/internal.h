@@ -98,6 +98,7 @@ struct rc_apiserver {
     bool sweep_needed;       /* some watcher was ended: remove it after the current pass */
     rc_admission_plugin *plugins;
     size_t nplugins;
+    size_t nbuiltin_plugins; /* the first plugins: built in; none changes a subresource write */
     bool rbac;
     rci_map authz_cache;     /* allowed RBAC answers (authz_cache.c) */
     uint64_t policy_gen;     /* counts committed changes of RBAC objects */

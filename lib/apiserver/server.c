@@ -154,6 +154,7 @@ static int register_builtin_admission(rc_apiserver *srv, rc_error *err)
             return rc;
         }
     }
+    srv->nbuiltin_plugins = (size_t)n;
     return 0;
 }
 

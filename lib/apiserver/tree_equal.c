@@ -89,6 +89,8 @@ bool rci_tree_equal(const cJSON *a, const cJSON *b)
     case cJSON_Raw:
         return a->valuestring && b->valuestring && !strcmp(a->valuestring, b->valuestring);
     case cJSON_Array: {
+        if (a->child == b->child) /* one array shared by reference (or both empty) */
+            return true;
         const cJSON *x = a->child, *y = b->child;
         for (; x && y; x = x->next, y = y->next)
             if (!rci_tree_equal(x, y))
@@ -96,7 +98,7 @@ bool rci_tree_equal(const cJSON *a, const cJSON *b)
         return x == y;
     }
     case cJSON_Object:
-        return objects_equal(a, b);
+        return a->child == b->child || objects_equal(a, b); /* the same members: shared by reference */
     default:
         return true; /* false, true, null */
     }

@@ -349,13 +349,20 @@ cJSON *rci_status_tree(rci_req *req, const cJSON *old_tree, const cJSON *incomin
     }
     /* the stored members but status and metadata, then the incoming status and metadata (the order the
      * members had when this copied the whole stored object and replaced those two) - without copying the
-     * stored status and metadata only to drop them */
+     * stored status and metadata only to drop them. Unless a plugin of the caller's could change them,
+     * nothing does (defaulting leaves a defaulted object as it is; the built-in plugins change whole-object
+     * pod creates only), so the tree shares them with old_tree, which outlives it: the write neither copies
+     * them nor compares them node by node (rci_tree_equal). */
+    bool share = req->srv->nplugins == req->srv->nbuiltin_plugins;
     cJSON *tree = cJSON_CreateObject();
     bool ok = tree != NULL;
     for (const cJSON *m = old_tree ? old_tree->child : NULL; ok && m; m = m->next) {
         if (!m->string || !strcmp(m->string, "status") || !strcmp(m->string, "metadata"))
             continue;
-        cJSON *dup = cJSON_Duplicate(m, 1);
+        cJSON *dup = !share                ? cJSON_Duplicate(m, 1)
+                     : cJSON_IsObject(m) ? cJSON_CreateObjectReference(m->child)
+                     : cJSON_IsArray(m)  ? cJSON_CreateArrayReference(m->child)
+                                         : cJSON_Duplicate(m, 1);
         ok = dup && cJSON_AddItemToObject(tree, m->string, dup);
         if (!ok)
             cJSON_Delete(dup);
