@@ -52,12 +52,35 @@ START_TEST(values_arrays_and_types)
 }
 END_TEST
 
+/* Members shared by reference (a status write shares the stored members with the stored tree) are equal
+ * without a walk, and still compare by content against a copy. */
+START_TEST(shared_members)
+{
+    cJSON *a = json("{\"spec\":{\"x\":[1,{\"y\":\"z\"}]},\"list\":[1,2]}");
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddItemToObject(b, "spec", cJSON_CreateObjectReference(cJSON_GetObjectItem(a, "spec")->child));
+    cJSON_AddItemToObject(b, "list", cJSON_CreateArrayReference(cJSON_GetObjectItem(a, "list")->child));
+    ck_assert(rci_tree_equal(a, b));
+    ck_assert(rci_tree_equal(b, a));
+    cJSON *copy = json("{\"spec\":{\"x\":[1,{\"y\":\"z\"}]},\"list\":[1,2]}");
+    ck_assert(rci_tree_equal(b, copy));
+    cJSON *other = json("{\"spec\":{\"x\":[1,{\"y\":\"w\"}]},\"list\":[1,2]}");
+    ck_assert(!rci_tree_equal(b, other));
+    cJSON_Delete(b); /* references: a's members stay */
+    ck_assert(rci_tree_equal(a, copy));
+    cJSON_Delete(a);
+    cJSON_Delete(copy);
+    cJSON_Delete(other);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tree_equal");
     TCase *tc = tcase_create("tree_equal");
     tcase_add_test(tc, same_order_and_reordered_objects);
     tcase_add_test(tc, values_arrays_and_types);
+    tcase_add_test(tc, shared_members);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }
