@@ -126,19 +126,30 @@ int rc_client_create(rc_client *c, const char *resource, const char *ns, rc_obje
     return c->ops->create(c->ctx, ri, ns ? ns : "", obj, opts, out, err);
 }
 
+/* The owned writes: the caller's reference goes with the call, also when it falls back to the plain write
+ * (drop_after) or fails to resolve the resource (resolve_owned). */
+static int drop_after(int rc, rc_object *obj)
+{
+    rc_object_unref(obj);
+    return rc;
+}
+
+static const rc_resource_info *resolve_owned(rc_client *c, const char *resource, rc_object *obj, rc_error *err)
+{
+    const rc_resource_info *ri = rc_client_resolve(c, resource, obj, err);
+    if (!ri)
+        rc_object_unref(obj);
+    return ri;
+}
+
 int rc_client_create_owned(rc_client *c, const char *resource, const char *ns, rc_object *obj,
                            const rc_write_options *opts, rc_object **out, rc_error *err)
 {
-    if (!obj || !c->ops->create_owned) {
-        int rc = rc_client_create(c, resource, ns, obj, opts, out, err);
-        rc_object_unref(obj);
-        return rc;
-    }
-    const rc_resource_info *ri = rc_client_resolve(c, resource, obj, err);
-    if (!ri) {
-        rc_object_unref(obj);
+    if (!obj || !c->ops->create_owned)
+        return drop_after(rc_client_create(c, resource, ns, obj, opts, out, err), obj);
+    const rc_resource_info *ri = resolve_owned(c, resource, obj, err);
+    if (!ri)
         return err && err->code ? err->code : RC_ENOTFOUND;
-    }
     return c->ops->create_owned(c->ctx, ri, ns ? ns : "", obj, opts, out, err);
 }
 
@@ -171,16 +182,11 @@ int rc_client_update_status(rc_client *c, const char *resource, const char *ns, 
 int rc_client_update_status_owned(rc_client *c, const char *resource, const char *ns, rc_object *obj,
                                   const rc_write_options *opts, rc_object **out, rc_error *err)
 {
-    if (!obj || !rc_object_name(obj) || !c->ops->update_status_owned) {
-        int rc = update_sub(c, resource, ns, obj, opts, "status", out, err);
-        rc_object_unref(obj);
-        return rc;
-    }
-    const rc_resource_info *ri = rc_client_resolve(c, resource, obj, err);
-    if (!ri) {
-        rc_object_unref(obj);
+    if (!obj || !rc_object_name(obj) || !c->ops->update_status_owned)
+        return drop_after(update_sub(c, resource, ns, obj, opts, "status", out, err), obj);
+    const rc_resource_info *ri = resolve_owned(c, resource, obj, err);
+    if (!ri)
         return err && err->code ? err->code : RC_ENOTFOUND;
-    }
     rc_write_options o = opts ? *opts : (rc_write_options){0};
     o.subresource = "status";
     return c->ops->update_status_owned(c->ctx, ri, ns ? ns : "", obj, &o, out, err);
