@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include "support/testutil.h"
+#include "workqueue/delayheap.h"
 #include "workqueue/intake.h"
 #include "workqueue/queue.h"
+#include "workqueue/queue_internal.h"
 
 #define T0 ((rc_time)1000 * RC_SEC)
 
@@ -529,6 +531,157 @@ START_TEST(drain_waits_for_every_key_handed_out)
     ck_assert(atomic_load(&d.finished));
     ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_ECLOSED);
     rc_workqueue_shut_down_with_drain(q); /* nothing in flight: returns at once */
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* Records leave the delay heap from the middle (added for now) and move earlier (rescheduled): their old
+ * entries go stale and must never bring a key out twice, out of order, or at an old time. */
+START_TEST(delayed_keys_leave_and_move_without_coming_out_twice)
+{
+    enum { N = 300 };
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    char key[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        ck_assert_int_eq(rc_workqueue_add_after(q, key, (rc_duration)(i + 10) * RC_MSEC), 0);
+    }
+    for (int i = 1; i < N; i += 2) { /* odd keys: ready now, out of the heap */
+        snprintf(key, sizeof key, "k%d", i);
+        ck_assert_int_eq(rc_workqueue_add(q, key), 0);
+    }
+    for (int i = 1; i < N; i += 2) {
+        snprintf(key, sizeof key, "k%d", i);
+        expect_next(q, key);
+    }
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + 10 * RC_MSEC);
+    for (int i = 0; i < N; i += 4) { /* every other even key: moved earlier, twice (to odd times: no ties) */
+        snprintf(key, sizeof key, "k%d", i);
+        ck_assert_int_eq(rc_workqueue_add_after(q, key, (rc_duration)(i + 5) * RC_MSEC), 0);
+        ck_assert_int_eq(rc_workqueue_add_after(q, key, (rc_duration)(i + 3) * RC_MSEC), 0);
+    }
+    snprintf(key, sizeof key, "k%d", 1); /* out of the heap, then in again later */
+    ck_assert_int_eq(rc_workqueue_add_after(q, key, (rc_duration)(N + 100) * RC_MSEC), 0);
+    const char *k;
+    rc_duration last = 0;
+    for (int n = 0; n < N / 2; n++) {
+        rc_time next = rc_workqueue_next_deadline(q);
+        ck_assert(next > T0 + last);
+        rc_clock_set(c, next);
+        ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+        int i = atoi(k + 1);
+        ck_assert_int_eq(i % 2, 0);
+        ck_assert_int_eq(next - T0, (rc_duration)(i + (i % 4 ? 10 : 3)) * RC_MSEC);
+        last = next - T0;
+        ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    }
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), T0 + (N + 100) * RC_MSEC);
+    rc_clock_advance(c, (N + 100) * RC_MSEC);
+    expect_next(q, "k1");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    ck_assert_int_eq(rc_workqueue_next_deadline(q), RC_TIME_NEVER);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
+/* The heap on its own: stale entries are skipped at the top (by top and by due) and swept once they
+ * outnumber live ones. */
+START_TEST(delay_heap_skips_and_sweeps_stale_entries)
+{
+    enum { N = 1000 };
+    rci_wq_item *it = calloc(N, sizeof *it);
+    ck_assert_ptr_nonnull(it);
+    rci_delayheap h;
+    rci_delayheap_init(&h);
+    uint64_t seq = 1;
+    for (int i = 0; i < N; i++)
+        ck_assert(rci_delayheap_schedule(&h, &it[i], (rc_time)(N - i + 10), seq++));
+    for (int round = 0; round < 5; round++) /* each move earlier leaves a stale entry */
+        for (int i = 0; i < N; i += 2)
+            ck_assert(rci_delayheap_schedule(&h, &it[i], it[i].ready_at - 1, seq++));
+    ck_assert_uint_eq(h.live, N);
+    ck_assert_uint_le(h.len, 2 * h.live + 64);
+    for (int i = 1; i < N; i += 2)
+        rci_delayheap_remove(&h, &it[i]);
+    ck_assert_uint_eq(h.live, N / 2);
+    ck_assert_uint_le(h.len, 2 * h.live + 64);
+    rc_time last = 0;
+    for (int n = 0; n < N / 2; n++) {
+        rci_wq_item *top = rci_delayheap_top(&h);
+        ck_assert_ptr_nonnull(top);
+        ck_assert_int_eq((top - it) % 2, 0);
+        ck_assert_int_eq(top->ready_at, (rc_time)(N - (top - it) + 5));
+        ck_assert_int_ge(top->ready_at, last);
+        ck_assert_ptr_null(rci_delayheap_due(&h, top->ready_at - 1));
+        ck_assert_ptr_eq(rci_delayheap_due(&h, top->ready_at), top);
+        last = top->ready_at;
+        rci_delayheap_remove(&h, top);
+    }
+    ck_assert_ptr_null(rci_delayheap_top(&h));
+    ck_assert_ptr_null(rci_delayheap_due(&h, RC_TIME_NEVER));
+    ck_assert_uint_eq(h.len, 0);
+    rci_delayheap_free(&h);
+    free(it);
+}
+END_TEST
+
+/* Idle records are prefetched ahead of eviction by a scout that must stay on the idle list, within its
+ * count of the head, however keys leave the list (re-added, evicted). */
+START_TEST(idle_scout_stays_on_the_idle_list)
+{
+    rc_workqueue *q = NULL;
+    ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.idle_keys = 100}, &q, NULL), 0);
+    char name[16];
+    uint64_t x = 88172645463325252ULL;
+    for (int n = 0; n < 20000; n++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        snprintf(name, sizeof name, "k%d", (int)(x % 400)); /* revisits idle keys anywhere in the list */
+        ck_assert_int_eq(rc_workqueue_add(q, name), 0);
+        expect_next(q, name);
+        pthread_mutex_lock(&q->mu);
+        ck_assert_uint_le(q->idle.len, 100);
+        if (q->scout) {
+            unsigned pos = 1;
+            rci_wq_item *it = q->idle.head;
+            for (; it && it != q->scout; it = it->next)
+                pos++;
+            ck_assert_ptr_eq(it, q->scout);
+            ck_assert_uint_le(pos, q->scouted);
+        }
+        pthread_mutex_unlock(&q->mu);
+    }
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* Two waiting keys whose hashes share a lookaside set (the top 12 bits) are both settled without the
+ * intake: the cache keeps two records per set, so such keys do not evict each other on every add. */
+START_TEST(keys_sharing_a_lookaside_set_both_dedup_lock_free)
+{
+    char a[16], b[16];
+    snprintf(a, sizeof a, "k0");
+    uint64_t set = rci_wq_hash(a, strlen(a) + 1) >> 52;
+    int i = 1;
+    for (;; i++) {
+        snprintf(b, sizeof b, "k%d", i);
+        if (rci_wq_hash(b, strlen(b) + 1) >> 52 == set)
+            break;
+    }
+    rc_workqueue *q = new_queue(NULL, 0);
+    ck_assert_int_eq(rc_workqueue_add(q, a), 0);
+    ck_assert_int_eq(rc_workqueue_add(q, b), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), 2); /* applies both adds */
+    for (int round = 0; round < 3; round++) {
+        ck_assert_int_eq(rc_workqueue_add(q, a), 0);
+        ck_assert_int_eq(rc_workqueue_add(q, b), 0);
+        ck_assert_uint_eq(rci_intake_pending(&q->intake), 0);
+    }
+    expect_next(q, a);
+    expect_next(q, b);
     rc_workqueue_free(q);
 }
 END_TEST
@@ -1066,6 +1219,10 @@ int main(void)
     tcase_add_test(tc, notify_rechecks_virtual_clock);
     tcase_add_test(tc, drain_waits_for_every_key_handed_out);
     tcase_add_test(tc, idle_keys_are_recycled);
+    tcase_add_test(tc, keys_sharing_a_lookaside_set_both_dedup_lock_free);
+    tcase_add_test(tc, idle_scout_stays_on_the_idle_list);
+    tcase_add_test(tc, delayed_keys_leave_and_move_without_coming_out_twice);
+    tcase_add_test(tc, delay_heap_skips_and_sweeps_stale_entries);
     tcase_add_test(tc, metrics_are_recorded_and_rendered);
     tcase_add_test(tc, concurrent_exclusivity_and_no_lost_adds);
     tcase_add_test(tc, concurrent_adds_race_record_reuse);

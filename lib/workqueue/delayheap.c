@@ -1,11 +1,13 @@
-/* delayheap.c - 4-ary min-heap of workqueue key records by (ready_at, seq); see delayheap.h. A 4-ary
- * heap halves the depth of a binary one; with the order keys in the entries, a sift step reads the
- * children from adjacent array slots and touches only the one record it moves. */
+/* delayheap.c - 4-ary min-heap of workqueue key records by (ready_at, seq), with stale entries left
+ * behind by removals; see delayheap.h. A 4-ary heap halves the depth of a binary one; with the order
+ * keys in the entries, a sift step reads the children from adjacent array slots. */
 #include "workqueue/delayheap.h"
 
 #include <stdlib.h>
 
 #define ARITY 4
+/* Entries below which stale ones are left to reach the top rather than swept out. */
+#define SWEEP_MIN 64
 
 void rci_delayheap_init(rci_delayheap *h) { *h = (rci_delayheap){0}; }
 
@@ -20,13 +22,8 @@ static bool before(const rci_delayheap_entry *a, const rci_delayheap_entry *b)
     return a->ready_at < b->ready_at || (a->ready_at == b->ready_at && a->seq < b->seq);
 }
 
-static rci_delayheap_entry entry_of(rci_wq_item *it) { return (rci_delayheap_entry){it->ready_at, it->seq, it}; }
-
-static void place(rci_delayheap *h, size_t i, rci_delayheap_entry e)
-{
-    h->v[i] = e;
-    e.it->heap_index = (uint32_t)i;
-}
+/* An entry is live while its record is in the heap under the entry's seq (seqs are never reused). */
+static bool live(const rci_delayheap_entry *e) { return e->it->in_heap && e->it->seq == e->seq; }
 
 static void sift_up(rci_delayheap *h, size_t i, rci_delayheap_entry e)
 {
@@ -34,10 +31,10 @@ static void sift_up(rci_delayheap *h, size_t i, rci_delayheap_entry e)
         size_t parent = (i - 1) / ARITY;
         if (!before(&e, &h->v[parent]))
             break;
-        place(h, i, h->v[parent]);
+        h->v[i] = h->v[parent];
         i = parent;
     }
-    place(h, i, e);
+    h->v[i] = e;
 }
 
 static void sift_down(rci_delayheap *h, size_t i, rci_delayheap_entry e)
@@ -53,39 +50,80 @@ static void sift_down(rci_delayheap *h, size_t i, rci_delayheap_entry e)
                 best = c;
         if (!before(&h->v[best], &e))
             break;
-        place(h, i, h->v[best]);
+        h->v[i] = h->v[best];
         i = best;
     }
-    place(h, i, e);
+    h->v[i] = e;
 }
 
-bool rci_delayheap_push(rci_delayheap *h, rci_wq_item *it)
+/* Drops the top entry and starts loading the new top's record, which the next look at the top reads. */
+static void pop_top(rci_delayheap *h)
+{
+    rci_delayheap_entry last = h->v[--h->len];
+    if (h->len) {
+        sift_down(h, 0, last);
+        __builtin_prefetch(h->v[0].it);
+    }
+}
+
+/* Once stale entries outnumber live ones: keeps the live ones and rebuilds the heap bottom-up. */
+static void sweep_if_stale(rci_delayheap *h)
+{
+    if (h->len < SWEEP_MIN || h->len - h->live <= h->live)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < h->len; i++)
+        if (live(&h->v[i]))
+            h->v[n++] = h->v[i];
+    h->len = n;
+    for (size_t i = n / ARITY + 1; i-- > 0;)
+        if (i < n)
+            sift_down(h, i, h->v[i]);
+}
+
+bool rci_delayheap_schedule(rci_delayheap *h, rci_wq_item *it, rc_time ready_at, uint64_t seq)
 {
     if (h->len == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
-        if (cap >= RCI_WQ_NOT_IN_HEAP)
-            return false;
-        rci_delayheap_entry *v = realloc(h->v, cap * sizeof *v);
+        rci_delayheap_entry *v = cap <= SIZE_MAX / sizeof *v ? realloc(h->v, cap * sizeof *v) : NULL;
         if (!v)
             return false;
         h->v = v;
         h->cap = cap;
     }
-    sift_up(h, h->len++, entry_of(it));
+    if (!it->in_heap)
+        h->live++;
+    it->in_heap = true;
+    it->ready_at = ready_at;
+    it->seq = seq;
+    h->len++;
+    sift_up(h, h->len - 1, (rci_delayheap_entry){ready_at, seq, it});
+    sweep_if_stale(h);
     return true;
+}
+
+rci_wq_item *rci_delayheap_top(rci_delayheap *h)
+{
+    while (h->len && !live(&h->v[0]))
+        pop_top(h);
+    return h->len ? h->v[0].it : NULL;
+}
+
+rci_wq_item *rci_delayheap_due(rci_delayheap *h, rc_time now)
+{
+    for (; h->len && h->v[0].ready_at <= now; pop_top(h))
+        if (live(&h->v[0]))
+            return h->v[0].it;
+    return NULL;
 }
 
 void rci_delayheap_remove(rci_delayheap *h, rci_wq_item *it)
 {
-    size_t i = it->heap_index;
-    it->heap_index = RCI_WQ_NOT_IN_HEAP;
-    rci_delayheap_entry last = h->v[--h->len];
-    if (i == h->len)
-        return;
-    if (i > 0 && before(&last, &h->v[(i - 1) / ARITY]))
-        sift_up(h, i, last);
+    bool top = h->v[0].it == it && live(&h->v[0]);
+    it->in_heap = false;
+    h->live--;
+    if (top)
+        pop_top(h);
     else
-        sift_down(h, i, last);
+        sweep_if_stale(h);
 }
-
-void rci_delayheap_moved_earlier(rci_delayheap *h, rci_wq_item *it) { sift_up(h, it->heap_index, entry_of(it)); }

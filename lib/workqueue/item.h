@@ -28,7 +28,6 @@ enum {
     RCI_WQ_DONE_PENDING = 1u << 5
 };
 
-#define RCI_WQ_NOT_IN_HEAP UINT32_MAX
 /* state: bits 0-15 flags, 16-23 priority (as uint8_t), 24-63 generation. */
 #define RCI_WQ_GEN_SHIFT 24
 
@@ -41,9 +40,9 @@ typedef struct rci_wq_item {
     struct rci_wq_item *done_next;   /* the done stack (written by the claimer) */
     uint64_t hash;
     _Atomic uint64_t state;
-    uint32_t heap_index;
     uint32_t key_cap;      /* bytes in key[], a multiple of 8; fixed for the record's life */
     int8_t delay_priority; /* delayed: the priority it becomes ready at */
+    bool in_heap;          /* in the delay heap (delayheap.h) */
     _Alignas(8) char key[]; /* NUL-terminated, zero-padded to a multiple of 8 bytes */
 } rci_wq_item;
 

@@ -1,7 +1,7 @@
 /* lookaside.h - the workqueue's lock-free fast path for adding a key that is already waiting (or dirty):
- * a direct-mapped cache from key hash to record, filled under the queue lock and read without it. An
- * add that finds its key there in state READY or DIRTY, at a priority at least its own, confirms that
- * state with a compare-and-swap and returns without the lock; anything else takes the locked path.
+ * a small set-associative cache from key hash to record, filled under the queue lock and read without
+ * it. An add that finds its key there in state READY or DIRTY, at a priority at least its own, confirms
+ * that state with a compare-and-swap and returns without the lock; anything else takes the locked path.
  * Safety rests on records never being freed while the queue lives and on the record's generation,
  * which changes before a recycled record's key bytes are rewritten (see item.h). */
 #ifndef RC_WORKQUEUE_LOOKASIDE_H
@@ -18,7 +18,7 @@ typedef struct rci_lookaside rci_lookaside;
 /* A new, empty cache (NULL when out of memory) and its release. */
 rci_lookaside *rci_lookaside_new(void);
 void rci_lookaside_free(rci_lookaside *la);
-/* Remembers it (hash it->hash) in its slot; call with the queue lock held. */
+/* Remembers it (hash it->hash) in its set, ahead of the others; call with the queue lock held. */
 void rci_lookaside_publish(rci_lookaside *la, rci_wq_item *it);
 /* True when key (n bytes with its NUL, string hash `hash`) is already READY or DIRTY at a priority
  * >= priority: then the add is complete. False means "take the locked path"; nothing changed. */

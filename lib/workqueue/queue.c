@@ -244,25 +244,18 @@ static bool add_delayed(rc_workqueue *q, rci_wq_item *it, int priority, rc_time 
         raise_priority(q, it, priority);
         return true;
     }
-    if (rci_wq_flags(it) & RCI_WQ_DELAYED) {
+    bool delayed = rci_wq_flags(it) & RCI_WQ_DELAYED;
+    if (delayed && ready_at >= it->ready_at) {
         if (priority > it->delay_priority)
             it->delay_priority = (int8_t)priority;
-        if (ready_at < it->ready_at) {
-            it->ready_at = ready_at;
-            it->seq = q->next_seq++;
-            rci_delayheap_moved_earlier(&q->delayed, it);
-            if (it->heap_index == 0)
-                wake_getter(q);
-        }
         return true;
     }
-    it->ready_at = ready_at;
-    it->seq = q->next_seq++;
-    it->delay_priority = (int8_t)priority;
-    if (!rci_delayheap_push(&q->delayed, it))
+    if (!rci_delayheap_schedule(&q->delayed, it, ready_at, q->next_seq++))
         return false;
+    if (!delayed || priority > it->delay_priority)
+        it->delay_priority = (int8_t)priority;
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_DELAYED);
-    if (it->heap_index == 0)
+    if (rci_delayheap_top(&q->delayed) == it)
         wake_getter(q);
     return true;
 }
@@ -270,11 +263,11 @@ static bool add_delayed(rc_workqueue *q, rci_wq_item *it, int priority, rc_time 
 /* Moves every delayed key that is due to the ready lists, earliest (then first-added) first. */
 static void promote_due(rc_workqueue *q)
 {
-    if (!q->delayed.len)
+    if (!q->delayed.live)
         return;
     rc_time now = rc_clock_now(q->clock);
     rci_wq_item *it;
-    while ((it = rci_delayheap_top(&q->delayed)) && it->ready_at <= now)
+    while ((it = rci_delayheap_due(&q->delayed, now)))
         add_now(q, it, it->delay_priority, now);
 }
 

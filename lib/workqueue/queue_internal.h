@@ -52,6 +52,8 @@ struct rc_workqueue {
     rci_delayheap delayed;
     rci_procset inflight;
     item_list idle;             /* least recently used first */
+    rci_wq_item *scout;         /* the idle record eviction has been prefetched up to (NULL: none yet) */
+    unsigned scouted;           /* idle records from the head up to the scout (a hint: may run high) */
     rci_wq_item *free_items;    /* forgotten records (linked by next), reused for new keys */
     uint64_t generation;        /* of the last record given a key */
     uint64_t next_seq;

@@ -37,9 +37,38 @@ static void evict(rc_workqueue *q)
         batch[n++] = it;
     }
     for (size_t i = 0; i < n; i++) {
+        if (batch[i] == q->scout)
+            q->scout = NULL;
         list_unlink(&q->idle, batch[i]);
         forget_record(q, batch[i]);
     }
+    if (!q->scout)
+        q->scouted = 0;
+    else
+        q->scouted = q->scouted > n ? q->scouted - (unsigned)n : 1;
+}
+
+/* Loads the next idle record in line for eviction, one per park, up to two batches ahead of the head:
+ * the list links records in park order, far apart in memory, so an evicting walk from one cold record to
+ * the next would wait for each in turn; this way the batch is in the cache by the time it is evicted. */
+static void scout_ahead(rc_workqueue *q)
+{
+    rci_wq_item *next = q->scout ? q->scout->next : q->idle.head;
+    if (!next || q->scouted >= 2 * EVICT_BATCH)
+        return;
+    __builtin_prefetch(next);
+    q->scout = next;
+    q->scouted++;
+}
+
+/* Takes it off the idle list, keeping the scout on the list. */
+static void unpark(rc_workqueue *q, rci_wq_item *it)
+{
+    if (it == q->scout) {
+        q->scout = it->prev;
+        q->scouted = !it->prev ? 0 : q->scouted > 1 ? q->scouted - 1 : 1;
+    }
+    list_unlink(&q->idle, it);
 }
 
 void rci_wq_park(rc_workqueue *q, rci_wq_item *it)
@@ -48,6 +77,7 @@ void rci_wq_park(rc_workqueue *q, rci_wq_item *it)
     list_append(&q->idle, it);
     if (q->idle.len > q->idle_max)
         evict(q);
+    scout_ahead(q);
 }
 
 /* A record able to hold n key bytes: a recycled one when it fits, else a new allocation. */
@@ -74,7 +104,7 @@ rci_wq_item *rci_wq_intern(rc_workqueue *q, const char *key, uint64_t hash, size
     rci_wq_item *it = rci_itemtab_find_key(&q->keys, hash, key);
     if (it) {
         if (rci_wq_flags(it) & RCI_WQ_IDLE) {
-            list_unlink(&q->idle, it);
+            unpark(q, it);
             rci_wq_set_flags(it, 0);
         }
         return it;
@@ -85,7 +115,7 @@ rci_wq_item *rci_wq_intern(rc_workqueue *q, const char *key, uint64_t hash, size
     it->ready_at = it->added_at = it->started_at = 0;
     it->seq = 0;
     it->hash = hash;
-    it->heap_index = RCI_WQ_NOT_IN_HEAP;
+    it->in_heap = false;
     it->delay_priority = 0;
     rci_wq_item_assign(it, key, n, ++q->generation);
     rci_itemtab_insert(&q->keys, hash, it);
