@@ -75,6 +75,9 @@ static cJSON *write_body(const rc_object *obj, int *rc, rc_error *err)
     return tree;
 }
 
+/* The members a status write takes from its body (rci_status_tree). */
+static const char *const taken[] = {"metadata", "status"};
+
 /* The body of a status write: only what the status subresource takes from it (rci_status_tree: status and
  * metadata; the rest comes from the stored object), so the spec is not copied out of obj for nothing.
  * NULL and *rc, err as write_body. */
@@ -82,7 +85,6 @@ static cJSON *status_body(const rc_object *obj, int *rc, rc_error *err)
 {
     if (*rc)
         return NULL;
-    static const char *const taken[] = {"metadata", "status"};
     cJSON *tree = cJSON_CreateObject();
     for (size_t i = 0; tree && i < sizeof taken / sizeof *taken; i++) {
         rc_node n = rc_object_at(obj, taken[i]);
@@ -129,7 +131,7 @@ static int ip_list(void *ctx, const rc_resource_info *ri, const char *ns, const 
     return finish(ctx, &req, rc);
 }
 
-/* The verb of a create once the body is a tree: tree is NULL when *rc already failed, else owned here. */
+/* The verb of a create once the body is a tree (owned here; NULL only when rc already failed). */
 static int create_tree(inproc *ip, rci_req *req, int rc, cJSON *tree, const char *sub, rc_object **out,
                        rc_error *err)
 {
@@ -163,7 +165,7 @@ static int ip_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_o
     return create_tree(ctx, &req, rc, tree, sub, out, err);
 }
 
-/* The verb of an update once the body is a tree: tree is NULL when *rc already failed, else owned here. */
+/* The verb of an update once the body is a tree (owned here; NULL only when rc already failed). */
 static int update_tree(inproc *ip, rci_req *req, int rc, cJSON *tree, const char *sub, rc_object **out,
                        rc_error *err)
 {
@@ -217,6 +219,19 @@ static cJSON *movable_root(rc_object *obj, const char *ns, bool named, names *n)
     return ok ? root : NULL;
 }
 
+/* The owned verbs' way for an object whose tree cannot move: written as the borrowing verb writes it, then
+ * the caller's reference released. */
+static int write_borrowed(int (*write)(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                                       const rc_write_options *opts, rc_object **out, rc_error *err),
+                          void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                          const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    rc_object_freeze(obj);
+    int rc = write(ctx, ri, ns, obj, opts, out, err);
+    rc_object_unref(obj);
+    return rc;
+}
+
 static int ip_create_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
                            const rc_write_options *opts, rc_object **out, rc_error *err)
 {
@@ -224,22 +239,14 @@ static int ip_create_owned(void *ctx, const rc_resource_info *ri, const char *ns
     names n;
     cJSON *root = movable_root(obj, ns, sub[0] != '\0', &n);
     cJSON *tree = root ? cJSON_CreateObject() : NULL;
-    if (!tree) {
-        rc_object_freeze(obj);
-        int rc = ip_create(ctx, ri, ns, obj, opts, out, err);
-        rc_object_unref(obj);
-        return rc;
-    }
+    if (!tree)
+        return write_borrowed(ip_create, ctx, ri, ns, obj, opts, out, err);
     tree->child = root->child;
     root->child = NULL;
     rc_object_unref(obj);
     rci_req req = {0};
     int rc = begin(ctx, &req, "create", ri, n.ns, sub[0] ? n.name : NULL, sub, err);
     set_write_options(&req, opts);
-    if (rc) {
-        cJSON_Delete(tree);
-        tree = NULL;
-    }
     return create_tree(ctx, &req, rc, tree, sub, out, err);
 }
 
@@ -250,13 +257,8 @@ static int ip_update_status_owned(void *ctx, const rc_resource_info *ri, const c
     names n;
     cJSON *root = movable_root(obj, ns, true, &n);
     cJSON *tree = root ? cJSON_CreateObject() : NULL;
-    if (!tree) {
-        rc_object_freeze(obj);
-        int rc = ip_update(ctx, ri, ns, obj, opts, out, err);
-        rc_object_unref(obj);
-        return rc;
-    }
-    static const char *const taken[] = {"metadata", "status"};
+    if (!tree)
+        return write_borrowed(ip_update, ctx, ri, ns, obj, opts, out, err);
     cJSON *last = NULL;
     for (size_t i = 0; i < sizeof taken / sizeof *taken; i++) {
         cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, taken[i]);
@@ -267,10 +269,6 @@ static int ip_update_status_owned(void *ctx, const rc_resource_info *ri, const c
     rci_req req = {0};
     int rc = begin(ctx, &req, "update", ri, n.ns, n.name, "status", err);
     set_write_options(&req, opts);
-    if (rc) {
-        cJSON_Delete(tree);
-        tree = NULL;
-    }
     return update_tree(ctx, &req, rc, tree, "status", out, err);
 }
 

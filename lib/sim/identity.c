@@ -233,28 +233,33 @@ static int r_create(void *ctx, const rc_resource_info *ri, const char *ns, rc_ob
     return c ? rc_client_create(c, res, ns, obj, opts, out, err) : err ? err->code : RC_EINTERNAL;
 }
 
-static int r_create_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
-                          const rc_write_options *opts, rc_object **out, rc_error *err)
+/* create_owned and update_status_owned: the write goes to the routed client, which takes the caller's
+ * reference to obj; without one, obj is released here. */
+typedef int (*owned_write_fn)(rc_client *c, const char *resource, const char *ns, rc_object *obj,
+                              const rc_write_options *opts, rc_object **out, rc_error *err);
+
+static int route_owned(owned_write_fn write, void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                       const rc_write_options *opts, rc_object **out, rc_error *err)
 {
     rc_client *c = route(ctx, err);
     char res[256];
     resource_name(ri, res, sizeof res);
     if (c)
-        return rc_client_create_owned(c, res, ns, obj, opts, out, err);
+        return write(c, res, ns, obj, opts, out, err);
     rc_object_unref(obj);
     return err ? err->code : RC_EINTERNAL;
+}
+
+static int r_create_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
+                          const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    return route_owned(rc_client_create_owned, ctx, ri, ns, obj, opts, out, err);
 }
 
 static int r_update_status_owned(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
                                  const rc_write_options *opts, rc_object **out, rc_error *err)
 {
-    rc_client *c = route(ctx, err);
-    char res[256];
-    resource_name(ri, res, sizeof res);
-    if (c)
-        return rc_client_update_status_owned(c, res, ns, obj, opts, out, err);
-    rc_object_unref(obj);
-    return err ? err->code : RC_EINTERNAL;
+    return route_owned(rc_client_update_status_owned, ctx, ri, ns, obj, opts, out, err);
 }
 
 static int r_update(void *ctx, const rc_resource_info *ri, const char *ns, rc_object *obj,
