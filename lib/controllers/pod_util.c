@@ -46,17 +46,19 @@ static rc_node ready_condition(const rc_object *pod)
     return none;
 }
 
-bool rci_pod_is_ready(const rc_object *pod)
+/* A Ready condition (as ready_condition returns it) that says True. */
+static bool says_ready(rc_node c)
 {
-    const char *st = rc_node_str(rc_node_get(ready_condition(pod), "status"));
+    const char *st = rc_node_str(rc_node_get(c, "status"));
     return st && !strcmp(st, "True");
 }
+
+bool rci_pod_is_ready(const rc_object *pod) { return says_ready(ready_condition(pod)); }
 
 bool rci_pod_ready_at(const rc_object *pod, rc_time *since)
 {
     rc_node c = ready_condition(pod);
-    const char *st = rc_node_str(rc_node_get(c, "status"));
-    bool ready = st && !strcmp(st, "True");
+    bool ready = says_ready(c);
     *since = ready ? rci_node_time(rc_node_get(c, "lastTransitionTime")) : 0;
     return ready;
 }

@@ -153,9 +153,9 @@ static int by_keyed(const void *a, const void *b)
 /* Lists at least this long are sorted through keyed copies (below, the copy costs more than it saves). */
 #define KEYED_SORT_MIN 64
 
-/* Sorts out->items[from..] by key. A long list reads each key once and compares it past the prefix every
+/* rci_sort_by_key: a long list reads each key once and compares it past the prefix every
  * key shares (the namespace and, for one owner's pods, the stem of their generated names). */
-static void sort_from(rc_object_list *out, size_t from)
+void rci_sort_by_key(rc_object_list *out, size_t from)
 {
     size_t n = out->count - from;
     rc_object **items = out->items + from;
@@ -199,7 +199,7 @@ int rc_ctx_list(rc_reconcile_ctx *ctx, const char *resource, const char *ns, con
         rc = rci_overlay_merge_list(ctx->c->cc, src->id, out, from, &ov);
     if (rc)
         return rc_error_set(err, rc, "list %s: %s", src->id, rc_strerror(rc));
-    sort_from(out, from);
+    rci_sort_by_key(out, from);
     return 0;
 }
 
@@ -227,6 +227,6 @@ int rc_ctx_by_index(rc_reconcile_ctx *ctx, const char *resource, const char *ind
     rc = rci_overlay_merge_list(ctx->c->cc, src->id, out, from, &ov);
     if (rc)
         return rc_error_set(err, rc, "by_index %s: %s", src->id, rc_strerror(rc));
-    sort_from(out, from);
+    rci_sort_by_key(out, from);
     return 0;
 }

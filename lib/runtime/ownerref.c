@@ -133,11 +133,6 @@ void rci_controller_index(void *ctx, const rc_object *obj, rc_index_values *out)
     rc_index_values_add_copy(out, value);
 }
 
-static int by_key(const void *a, const void *b)
-{
-    return strcmp(rc_object_key(*(rc_object *const *)a), rc_object_key(*(rc_object *const *)b));
-}
-
 /* The children owner may claim, in key order: through the controller index when the cache has one (those
  * controlled by owner, then the namespace's orphans), else every child in owner's namespace. */
 static int claim_candidates(rc_reconcile_ctx *ctx, const char *child_resource, const rc_object *owner,
@@ -157,7 +152,7 @@ static int claim_candidates(rc_reconcile_ctx *ctx, const char *child_resource, c
     if (!rc)
         rc = rc_ctx_by_index(ctx, child_resource, RC_INDEX_CONTROLLER, orphans, out, err);
     if (!rc && owned && out->count > owned)
-        qsort(out->items, out->count, sizeof *out->items, by_key);
+        rci_sort_by_key(out, 0);
     return rc;
 }
 

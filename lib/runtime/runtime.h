@@ -59,6 +59,8 @@ typedef struct rci_ov_scope {
     const char *value;
     bool add_new; /* written objects the cache lacks are added when in scope (false: never) */
 } rci_ov_scope;
+/* Sorts out->items[from..] by key (ctx.c). */
+void rci_sort_by_key(rc_object_list *out, size_t from);
 /* Applies the overlay of resource id to a cache read result (items from `from` on): newer versions replace
  * older ones (dropped when no longer in scope), deleted objects go, and written objects the cache lacks are
  * added per scope. */

@@ -173,28 +173,18 @@ static bool readiness_changed(void *ctx, rc_change_type type, const rc_object *o
     return type == RC_CHANGE_UPDATE && old && node_ready(old) != node_ready(obj);
 }
 
-/* A draft of pod with status (taken) in place of its own: its other members copied, the old status not
- * (appended when the pod has none). NULL when memory runs out. */
+/* The draft of a status write for pod: its metadata and the status taken (a status write takes nothing
+ * else from its body, so the spec is not copied). NULL when memory runs out. */
 static rc_object *status_draft(const rc_object *pod, cJSON *status)
 {
-    rc_node root = rc_object_root(pod);
-    cJSON *tree = cJSON_CreateObject();
-    bool ok = tree != NULL;
-    for (size_t i = 0; ok && i < rc_node_len(root); i++) {
-        const char *key = rc_node_key_at(root, i);
-        bool is_status = status && !strcmp(key, "status");
-        cJSON *v = is_status ? status : rc_node_to_cjson(rc_node_value_at(root, i));
-        if (is_status)
-            status = NULL;
-        ok = v && cJSON_AddItemToObject(tree, key, v);
-        if (!ok)
-            cJSON_Delete(v);
-    }
-    if (ok && status) {
-        ok = cJSON_AddItemToObject(tree, "status", status);
-        status = ok ? NULL : status;
-    }
-    cJSON_Delete(status);
+    rc_node meta = rc_object_at(pod, "metadata");
+    cJSON *tree = cJSON_CreateObject(), *m = rc_node_exists(meta) ? rc_node_to_cjson(meta) : NULL;
+    bool ok = tree && (!rc_node_exists(meta) || (m && cJSON_AddItemToObject(tree, "metadata", m)));
+    if (!ok)
+        cJSON_Delete(m);
+    ok = ok && (!status || cJSON_AddItemToObject(tree, "status", status));
+    if (!ok)
+        cJSON_Delete(status);
     rc_object *d = ok ? rc_object_new_draft(tree) : NULL;
     if (!d)
         cJSON_Delete(tree);
