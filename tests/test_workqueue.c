@@ -659,7 +659,9 @@ START_TEST(idle_scout_stays_on_the_idle_list)
 END_TEST
 
 /* Two waiting keys whose hashes share a lookaside set (the top 12 bits) are both settled without the
- * intake: the cache keeps two records per set, so such keys do not evict each other on every add. */
+ * intake: the cache keeps two records per set, so such keys do not evict each other on every add. A key
+ * earns its place once it recurs: the first add of a key is not published, so its second add still goes
+ * through the intake. */
 START_TEST(keys_sharing_a_lookaside_set_both_dedup_lock_free)
 {
     char a[16], b[16];
@@ -675,6 +677,10 @@ START_TEST(keys_sharing_a_lookaside_set_both_dedup_lock_free)
     ck_assert_int_eq(rc_workqueue_add(q, a), 0);
     ck_assert_int_eq(rc_workqueue_add(q, b), 0);
     ck_assert_uint_eq(rc_workqueue_len(q), 2); /* applies both adds */
+    ck_assert_int_eq(rc_workqueue_add(q, a), 0);
+    ck_assert_int_eq(rc_workqueue_add(q, b), 0);
+    ck_assert_uint_gt(rci_intake_pending(&q->intake), 0); /* new keys were not published */
+    ck_assert_uint_eq(rc_workqueue_len(q), 2);             /* the recurring adds publish both */
     for (int round = 0; round < 3; round++) {
         ck_assert_int_eq(rc_workqueue_add(q, a), 0);
         ck_assert_int_eq(rc_workqueue_add(q, b), 0);
@@ -764,6 +770,41 @@ START_TEST(long_intake_batches_keep_order_and_priority)
     }
     const char *k;
     ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_EAGAIN);
+    rc_workqueue_free(q);
+}
+END_TEST
+
+/* While a key is in flight the producer leaves even a long intake to the getters, who come back for it
+ * (applying it itself would fight them for the queue lock); with nothing in flight it applies a long
+ * batch itself, so a later get does not pay for it. Either way every add is applied, in order. */
+START_TEST(producer_leaves_long_intake_to_busy_getters)
+{
+    enum { N = 100, ENTRY_MIN = 48 }; /* an intake entry of a short key takes at least 48 bytes */
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *k;
+    char name[16];
+    rc_workqueue_add(q, "busy");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "a%03d", i);
+        ck_assert_int_eq(rc_workqueue_add(q, name), 0);
+    }
+    ck_assert_uint_ge(rci_intake_pending(&q->intake), N * ENTRY_MIN);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "a%03d", i);
+        expect_next(q, name);
+    }
+    ck_assert_uint_eq(rc_workqueue_len(q), 0); /* finishes the last done: nothing in flight */
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "b%03d", i);
+        ck_assert_int_eq(rc_workqueue_add(q, name), 0);
+    }
+    ck_assert_uint_lt(rci_intake_pending(&q->intake), N * ENTRY_MIN / 2);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "b%03d", i);
+        expect_next(q, name);
+    }
     rc_workqueue_free(q);
 }
 END_TEST
@@ -1228,6 +1269,7 @@ int main(void)
     tcase_add_test(tc, concurrent_adds_race_record_reuse);
     tcase_add_test(tc, concurrent_unique_keys_each_handed_out_once);
     tcase_add_test(tc, long_intake_batches_keep_order_and_priority);
+    tcase_add_test(tc, producer_leaves_long_intake_to_busy_getters);
     tcase_add_test(tc, repeated_adds_keep_state_and_priority);
     tcase_add_test(tc, recycled_record_is_not_mistaken_for_its_old_key);
     tcase_add_test(tc, each_blocked_getter_gets_a_key);

@@ -36,11 +36,14 @@
 #define DEFAULT_IDLE_KEYS 4096
 /* Polls a spinning getter makes before it sleeps (a few tens of microseconds). */
 #define SPIN_POLLS 2048
-/* Pending intake bytes at which a producer applies the batch itself if the queue lock is free (about
- * 20 short keys: small enough that a get after a burst of adds does not pay for a long batch, W4), and
- * at which it waits for the lock to do so. */
+/* Pending intake bytes at which a producer applies the batch itself if the queue lock is free and no
+ * key is in flight (about 20 short keys: small enough that a get after a burst of adds does not pay for
+ * a long batch, W4), and at which it waits for the lock to do so. With keys in flight the getters are
+ * about and take the batch at their next get: a producer applying it would fight them for the lock and
+ * pull the queue's lines to its core (W1), so it does that only past INTAKE_MAX, about 16 k short keys
+ * left waiting (getters busy elsewhere for a long time). */
 #define INTAKE_BATCH 1024
-#define INTAKE_MAX 65536
+#define INTAKE_MAX (1u << 20)
 /* Pending intake bytes a get with keys ready ahead of them may leave for later: half the producer's
  * batch, so busy getters apply the adds in short batches and the producer seldom has to. */
 #define GET_LEAVES (INTAKE_BATCH / 2)
@@ -192,6 +195,7 @@ static void unschedule(rc_workqueue *q, rci_wq_item *it)
 static void finish_done(rc_workqueue *q, rci_wq_item *it)
 {
     rci_procset_take(&q->inflight, it->key);
+    atomic_store_explicit(&q->nflight, q->inflight.count, memory_order_relaxed);
     if (q->mops)
         q->mops->work_duration(q->qm, seconds(rc_clock_now(q->clock) - it->started_at));
     unsigned flags = rci_wq_flags(it);
@@ -277,10 +281,15 @@ static rc_time metrics_now(rc_workqueue *q) { return q->mops ? rc_clock_now(q->c
 /* Applies one add; false when out of memory (nothing changed that a retry would repeat wrongly). */
 static bool apply_add(rc_workqueue *q, const rci_intake_entry *e)
 {
+    uint64_t last_generation = q->generation;
     rci_wq_item *it = rci_wq_record_for_add(q, e);
     if (!it)
         return false;
-    rci_lookaside_publish(q->lookaside, it);
+    /* Only a recurring key (its record interned before this add) earns a lookaside slot: publishing
+     * each new key would take the producer's cached copy of a set away on every unique add, for no
+     * dedup to come. */
+    if (q->generation == last_generation)
+        rci_lookaside_publish(q->lookaside, it);
     bool ok = true;
     if (!(e->flags & RCI_INTAKE_DELAYED))
         add_now(q, it, e->priority, e->added_at);
@@ -333,7 +342,8 @@ static void lock_queue(rc_workqueue *q)
 /* An add through the intake. The producer takes the queue lock only when a getter sleeps with none
  * spinning, when a retry must be counted now (the metrics hooks run under the queue lock), or when the
  * batch is long: then it applies the batch itself if the lock is free (a busy lock means a getter that
- * applies it soon), and waits for the lock only past INTAKE_MAX. Against a getter going to sleep this is
+ * applies it soon; keys in flight mean getters that come back for it), and waits for the lock only past
+ * INTAKE_MAX. Against a getter going to sleep this is
  * Dekker's pattern: the push publishes the pending bytes before `hungry` and `spinners` are read, the
  * getter publishes `hungry` (or its end of spinning) before it reads the pending bytes, all sequentially
  * consistent, so one of the two sees the other. */
@@ -348,7 +358,8 @@ static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, cons
     if (wake || pending >= INTAKE_MAX || (q->mops && (add->flags & RCI_INTAKE_RETRY))) {
         lock_queue(q);
         unlock_and_wake(q);
-    } else if (pending >= INTAKE_BATCH && pthread_mutex_trylock(&q->mu) == 0) {
+    } else if (pending >= INTAKE_BATCH && !atomic_load_explicit(&q->nflight, memory_order_relaxed) &&
+               pthread_mutex_trylock(&q->mu) == 0) {
         catch_up(q);
         unlock_and_wake(q);
     }
@@ -474,6 +485,7 @@ static int take(rc_workqueue *q, const char **key)
     }
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
+    atomic_store_explicit(&q->nflight, q->inflight.count, memory_order_relaxed);
     last_get = (struct last_get){q->id, it, rci_wq_state(it) >> RCI_WQ_GEN_SHIFT};
     if (q->mops) {
         it->started_at = rc_clock_now(q->clock);
@@ -547,8 +559,10 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
  * it and push it on the done stack for the next lock holder.
  * Against a lock holder marking it DIRTY meanwhile (add_now), both sides do a sequentially consistent
  * write (claim and push here, DIRTY there) before reading the other's (the record's state here, the
- * stack there), so one of them finishes it; the same holds for a shut-down against a drain. False when
- * the locked path must decide. */
+ * stack there), so one of them finishes it; the same holds for a drain starting (`draining` there),
+ * whose waiter needs the done finished to wake. After a plain shut-down the getters still emptying the
+ * queue finish it at their next get, so a done need not take the lock then. False when the locked path
+ * must decide. */
 static bool done_without_lock(rc_workqueue *q, const char *key)
 {
     struct last_get g = last_get;
@@ -558,7 +572,7 @@ static bool done_without_lock(rc_workqueue *q, const char *key)
     if (!rci_wq_claim_done(g.it, g.gen, true))
         return false;
     rci_donestack_push(&q->dones, g.it);
-    if ((atomic_load(&g.it->state) & RCI_WQ_DIRTY) || atomic_load(&q->closed)) {
+    if ((atomic_load(&g.it->state) & RCI_WQ_DIRTY) || atomic_load(&q->draining)) {
         lock_queue(q);
         unlock_and_wake(q);
     }
@@ -637,7 +651,7 @@ void rc_workqueue_shut_down(rc_workqueue *q)
     rci_intake_close(&q->intake); /* adds from now on fail; those before are applied here */
     lock_queue(q);
     q->shutting_down = true;
-    atomic_store(&q->closed, true); /* sequentially consistent: see done_without_lock */
+    atomic_store_explicit(&q->closed, true, memory_order_release);
     rci_wq_item *it;
     while ((it = rci_delayheap_top(&q->delayed))) {
         unschedule(q, it);
@@ -653,6 +667,7 @@ void rc_workqueue_shut_down_with_drain(rc_workqueue *q)
     if (!q)
         return;
     rc_workqueue_shut_down(q);
+    atomic_fetch_add(&q->draining, 1); /* sequentially consistent: see done_without_lock */
     lock_queue(q);
     while (q->inflight.count) {
         q->drain_waiters++;
@@ -660,6 +675,7 @@ void rc_workqueue_shut_down_with_drain(rc_workqueue *q)
         q->drain_waiters--;
         apply_dones(q);
     }
+    atomic_fetch_sub(&q->draining, 1);
     unlock_and_wake(q);
 }
 

@@ -43,6 +43,7 @@ struct rc_workqueue {
     size_t idle_max;
     unsigned aging_every;
     _Atomic bool closed;        /* shutting_down, readable without the lock */
+    _Atomic unsigned draining;  /* callers in shut_down_with_drain: lock-free dones must wake them */
     char pad0_[64];
     pthread_mutex_t mu;
     rci_itemtab keys;           /* key -> rci_wq_item, every interned record */
@@ -80,6 +81,8 @@ struct rc_workqueue {
     _Atomic rc_time wake_at;
     char pad2_[64];
     rci_donestack dones; /* records done() claimed without the lock, for the next lock holder */
+    /* inflight.count as of the last get or done, for producers deciding whether getters are about */
+    _Atomic size_t nflight;
     char pad3_[64];
     rci_intake intake;
 };
