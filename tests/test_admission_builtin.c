@@ -1,6 +1,7 @@
 /* test_admission_builtin.c - the built-in admission plugins (rci_admission_builtin) called directly with
- * admission requests, reading namespaces through a tiny fake rc_client: NamespaceLifecycle (missing and
- * terminating namespaces, immortal namespaces), ServiceAccount defaulting and DefaultTolerationSeconds. */
+ * admission requests, reading namespaces and storage classes through a tiny fake rc_client:
+ * NamespaceLifecycle (missing and terminating namespaces, immortal namespaces), ServiceAccount defaulting,
+ * DefaultTolerationSeconds and DefaultStorageClass. */
 #include <reconcile.h>
 #include <reconcile/client.h>
 #include <stdlib.h>
@@ -15,7 +16,9 @@
 typedef struct fake {
     rc_registry *registry;
     cJSON *namespaces; /* object: name -> Namespace */
+    cJSON *classes;    /* array of StorageClass */
     int gets;
+    bool list_fails;
 } fake;
 
 static int fake_get(void *ctx, const rc_resource_info *ri, const char *ns, const char *name, const char *sub,
@@ -32,9 +35,28 @@ static int fake_get(void *ctx, const rc_resource_info *ri, const char *ns, const
     return *out ? 0 : RC_ENOMEM;
 }
 
+static int fake_list(void *ctx, const rc_resource_info *ri, const char *ns, const rc_list_options *opts,
+                     rc_object_list *out, rc_error *err)
+{
+    fake *f = ctx;
+    (void)ns;
+    (void)opts;
+    if (f->list_fails)
+        return rc_error_set(err, RC_EUNAVAILABLE, "the server is unavailable");
+    const cJSON *c;
+    const cJSON *items = strcmp(ri->plural, "storageclasses") ? NULL : f->classes;
+    cJSON_ArrayForEach(c, items)
+    {
+        rc_object *o = rc_object_from_cjson(c, err);
+        if (!o || rc_object_list_append(out, o) != 0)
+            return RC_ENOMEM;
+    }
+    return 0;
+}
+
 static rc_registry *fake_registry(void *ctx) { return ((fake *)ctx)->registry; }
 
-static const rc_client_ops fake_ops = {.get = fake_get, .registry = fake_registry};
+static const rc_client_ops fake_ops = {.get = fake_get, .list = fake_list, .registry = fake_registry};
 
 static fake state;
 static rc_client *client;
@@ -49,6 +71,7 @@ static void setup(void)
                             "'status':{'phase':'Active'}},'old':{'apiVersion':'v1','kind':'Namespace','metadata':"
                             "{'name':'old','deletionTimestamp':'2024-01-01T00:00:00Z'},'status':{'phase':"
                             "'Terminating'}}}");
+    state.classes = cJSON_CreateArray();
     client = rc_client_new(&fake_ops, &state);
     ck_assert_ptr_nonnull(client);
     nplugins = rci_admission_builtin(plugins, 8);
@@ -58,6 +81,7 @@ static void teardown(void)
 {
     rc_client_unref(client);
     cJSON_Delete(state.namespaces);
+    cJSON_Delete(state.classes);
     rc_registry_free(state.registry);
 }
 
@@ -81,10 +105,12 @@ static rc_admission_request request(rc_admission_op op, const char *resource, co
 
 START_TEST(registration_order_and_shape)
 {
-    ck_assert_int_eq(nplugins, 3);
+    ck_assert_int_eq(nplugins, 4);
     ck_assert_str_eq(plugins[0].name, "NamespaceLifecycle");
     ck_assert_str_eq(plugins[1].name, "ServiceAccount");
     ck_assert_str_eq(plugins[2].name, "DefaultTolerationSeconds");
+    ck_assert_str_eq(plugins[3].name, "DefaultStorageClass");
+    ck_assert_ptr_nonnull(plugins[3].mutate);
     ck_assert_ptr_null(plugins[0].mutate);
     ck_assert_ptr_nonnull(plugins[0].validate);
     ck_assert_ptr_nonnull(plugins[1].mutate);
@@ -234,6 +260,82 @@ START_TEST(default_toleration_seconds)
 }
 END_TEST
 
+static void add_class(const char *name, const char *created, const char *annotation, const char *value)
+{
+    cJSON *c = json("{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass','provisioner':'x','metadata':{}}");
+    cJSON *meta = cJSON_GetObjectItem(c, "metadata");
+    cJSON_AddStringToObject(meta, "name", name);
+    cJSON_AddStringToObject(meta, "creationTimestamp", created);
+    if (annotation)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "annotations"), annotation, value);
+    cJSON_AddItemToArray(state.classes, c);
+}
+
+/* The class DefaultStorageClass gives a claim created with `spec`, or NULL when it sets none. */
+static char *defaulted_class(const char *spec, const char *annotations, int want_rc)
+{
+    const rc_admission_plugin *p = plugin("DefaultStorageClass");
+    char doc[512];
+    snprintf(doc, sizeof doc, "{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'data'%s%s},"
+             "'spec':%s}", annotations ? ",'annotations':" : "", annotations ? annotations : "", spec);
+    cJSON *claim = json(doc);
+    rc_admission_request r = request(RC_ADMIT_CREATE, "persistentvolumeclaims", "default", "data", claim);
+    rc_error err = {0};
+    ck_assert_int_eq(p->mutate(p->ctx, &r, &err), want_rc);
+    rc_error_clear(&err);
+    const cJSON *cls = cJSON_GetObjectItem(cJSON_GetObjectItem(claim, "spec"), "storageClassName");
+    char *out = cJSON_IsString(cls) ? strdup(cls->valuestring) : NULL;
+    cJSON_Delete(claim);
+    return out;
+}
+
+static void expect_class(const char *spec, const char *annotations, const char *want)
+{
+    char *got = defaulted_class(spec, annotations, 0);
+    if (want)
+        ck_assert_str_eq(got ? got : "(none)", want);
+    else
+        ck_assert_ptr_null(got);
+    free(got);
+}
+
+START_TEST(default_storage_class)
+{
+    const char *bare = "{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}}}";
+    /* no class at all, or none marked default: the claim is left without one */
+    expect_class(bare, NULL, NULL);
+    add_class("slow", "2026-01-01T00:00:00Z", "storageclass.kubernetes.io/is-default-class", "false");
+    expect_class(bare, NULL, NULL);
+    /* the default is written into the claim; a named class, "" (no class) or the beta annotation stay */
+    add_class("standard", "2026-01-02T00:00:00Z", "storageclass.kubernetes.io/is-default-class", "true");
+    expect_class(bare, NULL, "standard");
+    expect_class("{'storageClassName':'slow'}", NULL, "slow");
+    expect_class("{'storageClassName':''}", NULL, "");
+    expect_class("{}", "{'volume.beta.kubernetes.io/storage-class':'slow'}", NULL);
+    /* of several defaults the newest wins (the beta mark counts), then the first by name */
+    add_class("fast", "2026-01-03T00:00:00Z", "storageclass.beta.kubernetes.io/is-default-class", "true");
+    expect_class(bare, NULL, "fast");
+    add_class("early", "2026-01-03T00:00:00Z", "storageclass.kubernetes.io/is-default-class", "true");
+    expect_class(bare, NULL, "early");
+    /* only claims, only creates, only the whole object */
+    const rc_admission_plugin *p = plugin("DefaultStorageClass");
+    cJSON *claim = json("{'spec':{}}");
+    rc_admission_request r = request(RC_ADMIT_UPDATE, "persistentvolumeclaims", "default", "data", claim);
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    r = request(RC_ADMIT_CREATE, "persistentvolumeclaims", "default", "data", claim);
+    r.subresource = "status";
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    r = request(RC_ADMIT_CREATE, "pods", "default", "data", claim);
+    ck_assert_int_eq(p->mutate(p->ctx, &r, NULL), 0);
+    ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetObjectItem(claim, "spec"), "storageClassName"));
+    cJSON_Delete(claim);
+    /* a spec of the wrong type is left for validation; a failed list rejects the create */
+    expect_class("'x'", NULL, NULL);
+    state.list_fails = true;
+    ck_assert_ptr_null(defaulted_class(bare, NULL, RC_EUNAVAILABLE));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("admission_builtin");
@@ -243,6 +345,7 @@ int main(void)
     tcase_add_test(tc, namespace_lifecycle);
     tcase_add_test(tc, service_account_defaulting);
     tcase_add_test(tc, default_toleration_seconds);
+    tcase_add_test(tc, default_storage_class);
     suite_add_tcase(s, tc);
     return rc_test_run_suite(s);
 }

@@ -6,12 +6,16 @@
  *    account need not exist, as without the token controller).
  *  - DefaultTolerationSeconds (mutating): pods tolerate the not-ready and unreachable NoExecute taints for
  *    300 s unless they already tolerate them.
+ *  - DefaultStorageClass (mutating): a claim created without a class (no spec.storageClassName, not even
+ *    "", and no beta class annotation) gets the default StorageClass's name; of several defaults the
+ *    newest wins (then the first by name); with none the claim is left as it is.
  * They read other objects through req->client (a privileged client on the same server). */
 #include "apiserver/admission_builtin.h"
 
 #include <string.h>
 
 #include <reconcile/client.h>
+#include <reconcile/listwatch.h>
 #include <reconcile/object.h>
 
 static const char *const immortal_namespaces[] = {"default", "kube-system", "kube-public", NULL};
@@ -139,12 +143,66 @@ static int default_toleration_seconds(void *ctx, rc_admission_request *req, rc_e
     return 0;
 }
 
+/* Whether class is marked as the default (the GA annotation, or the beta one older clusters used). */
+static bool is_default_class(const rc_object *class)
+{
+    static const char *const marks[] = {"storageclass.kubernetes.io/is-default-class",
+                                        "storageclass.beta.kubernetes.io/is-default-class"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = rc_object_annotation(class, marks[i]);
+        if (v && !strcmp(v, "true"))
+            return true;
+    }
+    return false;
+}
+
+/* Whether a is to be preferred to b as the default class: newer (RFC 3339 timestamps of one format
+ * compare as strings), then first by name. */
+static bool preferred_class(const rc_object *a, const rc_object *b)
+{
+    const char *ta = rc_object_creation_timestamp(a), *tb = rc_object_creation_timestamp(b);
+    int c = strcmp(ta ? ta : "", tb ? tb : "");
+    return c != 0 ? c > 0 : strcmp(rc_object_name(a), rc_object_name(b)) < 0;
+}
+
+static int default_storage_class(void *ctx, rc_admission_request *req, rc_error *err)
+{
+    (void)ctx;
+    if (req->operation != RC_ADMIT_CREATE || !is_core(req, "persistentvolumeclaims") || !whole_object(req) ||
+        !cJSON_IsObject(req->object) || !req->client)
+        return 0;
+    cJSON *spec = cJSON_GetObjectItemCaseSensitive(req->object, "spec");
+    const cJSON *annotations =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(req->object, "metadata"), "annotations");
+    if (!cJSON_IsObject(spec) || cJSON_GetObjectItemCaseSensitive(spec, "storageClassName") ||
+        cJSON_GetObjectItemCaseSensitive(annotations, "volume.beta.kubernetes.io/storage-class"))
+        return 0; /* the claim names its class (or none, with ""), or validation reports the bad spec */
+    rc_object_list classes;
+    rc_object_list_init(&classes);
+    rc_error local = {0};
+    int rc = rc_client_list(req->client, "storageclasses", "", NULL, &classes, &local);
+    if (rc != 0) {
+        rc_object_list_clear(&classes);
+        rc_error_move(err, &local);
+        return rc;
+    }
+    const rc_object *chosen = NULL;
+    for (size_t i = 0; i < classes.count; i++)
+        if (is_default_class(classes.items[i]) && (!chosen || preferred_class(classes.items[i], chosen)))
+            chosen = classes.items[i];
+    if (chosen && !cJSON_AddStringToObject(spec, "storageClassName", rc_object_name(chosen)))
+        rc = rc_error_set(err, RC_ENOMEM, "out of memory");
+    rc_object_list_clear(&classes);
+    return rc;
+}
+
 int rci_admission_builtin(rc_admission_plugin *out, size_t cap)
 {
     const rc_admission_plugin plugins[] = {
         {"NamespaceLifecycle", NULL, namespace_lifecycle, NULL, NULL},
         {"ServiceAccount", service_account, NULL, NULL, NULL},
         {"DefaultTolerationSeconds", default_toleration_seconds, NULL, NULL, NULL},
+        {"DefaultStorageClass", default_storage_class, NULL, NULL, NULL},
     };
     size_t n = sizeof plugins / sizeof plugins[0];
     if (n > cap)

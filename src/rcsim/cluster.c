@@ -1,6 +1,6 @@
 /* cluster.c - builds the simulated cluster rcsim runs: a clock (virtual for `run`, scaled real time for
  * `serve`), the embedded API server, a manager with every reference controller (rc_controllers_add_all),
- * and the simulator with its nodes. */
+ * and the simulator with its nodes and a default StorageClass. */
 #include "rcsim.h"
 
 #include <string.h>
@@ -33,6 +33,20 @@ int rcsim_cluster_new(rcsim_cluster *c, const rcsim_cluster_options *opts, rc_er
 int rcsim_cluster_add_nodes(rcsim_cluster *c, size_t n, rc_error *err)
 {
     return rc_sim_add_nodes(c->sim, "node", n, n >= 3 ? 3 : n, err);
+}
+
+/* "standard", as kind and minikube have it: claims without a class, such as a StatefulSet's, get it from
+ * the DefaultStorageClass admission plugin and are provisioned and bound by the simulated volume binder. */
+int rcsim_cluster_add_default_storage_class(rcsim_cluster *c, rc_error *err)
+{
+    static const char json[] =
+        "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":{\"name\":\"standard\","
+        "\"annotations\":{\"storageclass.kubernetes.io/is-default-class\":\"true\"}},"
+        "\"provisioner\":\"sim.reconcile.io/local\",\"reclaimPolicy\":\"Delete\",\"volumeBindingMode\":\"Immediate\"}";
+    rc_object *sc = rc_object_from_json(json, sizeof json - 1, err);
+    int rc = sc ? rc_client_create(c->client, NULL, NULL, sc, NULL, NULL, err) : err->code;
+    rc_object_unref(sc);
+    return rc;
 }
 
 void rcsim_cluster_free(rcsim_cluster *c)

@@ -35,6 +35,8 @@ typedef struct rcsim_cluster_options {
  * once the caller has hooked what it wants to see, e.g. the trace). Prints nothing. */
 int rcsim_cluster_new(rcsim_cluster *c, const rcsim_cluster_options *opts, rc_error *err);
 int rcsim_cluster_add_nodes(rcsim_cluster *c, size_t n, rc_error *err);
+/* Creates the default StorageClass "standard" (provisioned by the simulated volume binder). */
+int rcsim_cluster_add_default_storage_class(rcsim_cluster *c, rc_error *err);
 void rcsim_cluster_free(rcsim_cluster *c);
 
 /* ---- apply.c ---- */

@@ -353,6 +353,8 @@ int rcsim_cmd_run(int argc, char **argv)
         rc = err.code ? err.code : RC_ENOMEM;
     if (rc == 0)
         rc = rcsim_cluster_add_nodes(&c, o.nodes, &err);
+    if (rc == 0)
+        rc = rcsim_cluster_add_default_storage_class(&c, &err);
     progress pg = {.enabled = isatty(STDERR_FILENO)};
     rc_time settled = 0;
     status = rc ? 1 : 0;

@@ -208,20 +208,6 @@ static int write_kubeconfig(const serve_options *o, const char *url, const char 
     return rc;
 }
 
-/* The default StorageClass (as kind and minikube have one), so claims without a class, such as a
- * StatefulSet's, are provisioned and bound by the simulated volume binder. */
-static int add_default_storage_class(rcsim_cluster *c, rc_error *err)
-{
-    static const char json[] =
-        "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":{\"name\":\"standard\","
-        "\"annotations\":{\"storageclass.kubernetes.io/is-default-class\":\"true\"}},"
-        "\"provisioner\":\"sim.reconcile.io/local\",\"reclaimPolicy\":\"Delete\",\"volumeBindingMode\":\"Immediate\"}";
-    rc_object *sc = rc_object_from_json(json, sizeof json - 1, err);
-    int rc = sc ? rc_client_create(c->client, NULL, NULL, sc, NULL, NULL, err) : err->code;
-    rc_object_unref(sc);
-    return rc;
-}
-
 static int apply_files(rcsim_cluster *c, const serve_options *o)
 {
     for (size_t i = 0; i < o->nfiles; i++) {
@@ -280,7 +266,7 @@ int rcsim_cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = rcsim_cluster_add_nodes(&c, o.cluster.nodes, &err);
     if (rc == 0)
-        rc = add_default_storage_class(&c, &err);
+        rc = rcsim_cluster_add_default_storage_class(&c, &err);
     if (rc == 0 && apply_files(&c, &o) != 0)
         rc = rc_error_set(&err, RC_EINVAL, "the manifests were not applied");
     if (rc == 0)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # rcsim_run.sh BUILD - end-to-end checks of `rcsim run` on the example manifests: the demo rollout
 # prints kubectl rollout status lines and the final tables, runs are deterministic (same output and
-# byte-identical trace), a bad manifest applies nothing and fails, and -o yaml/json print a List.
+# byte-identical trace), a bad manifest applies nothing and fails, -o yaml/json print a List, and the
+# notes' StatefulSet binds its claims through the default StorageClass.
 build=${1:-build}
 rcsim="$build/rcsim"
 m=examples/manifests
@@ -67,6 +68,11 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["kind"]=="
     || fail "-o json is not a List with pods"
 "$rcsim" run -f $m/nginx-deployment.yaml -o yaml > "$tmp/o6" || fail "-o yaml"
 grep -q '^kind: List$' "$tmp/o6" || fail "-o yaml is not a List"
+
+# the notes' StatefulSet: its claims get the default StorageClass and bind, so both pods run
+"$rcsim" run --nodes 3 -f $m/nginx-headless-service.yaml -f $m/web-statefulset.yaml > "$tmp/o8" || fail "statefulset run"
+grep -Eq '^statefulset.apps/web +2/2 ' "$tmp/o8" || fail "statefulset web not ready: $(cat "$tmp/o8")"
+[ "$(grep -Ec '^persistentvolumeclaim/www-web-[01] +Bound .* standard ' "$tmp/o8")" = 2 ] || fail "claims not bound to standard"
 
 # a node failure evicts and reschedules (the Deployment's pods tolerate not-ready for 300 s)
 "$rcsim" run --nodes 3 -f $m/nginx-deployment.yaml --faults node-notready=node-1@30s --events > "$tmp/o7" \
