@@ -160,6 +160,41 @@ START_TEST(client_side_apply_creates_then_patches)
 }
 END_TEST
 
+/* A conflicting patch is retried with a fresh read, as kubectl apply retries it: five conflicts in a row
+ * still apply the manifest, a sixth is reported. */
+START_TEST(client_side_apply_retries_conflicts)
+{
+    rc_object *m = obj(CM("retry", ",\"data\":{\"a\":\"1\"}")), *out = NULL;
+    rc_error err = {0};
+    ck_assert_int_eq(rc_client_apply(cl, NULL, m, NULL, NULL, &err), 0);
+    rc_object_unref(m);
+    for (uint64_t conflicts = 5; conflicts <= 6; conflicts++) {
+        rc_fault_rule rule = {.verb = "patch", .resource = "configmaps", .nth = 1, .times = conflicts,
+                              .code = RC_ECONFLICT};
+        ck_assert_int_eq(rc_apiserver_fault_fail(srv, &rule, &err), 0);
+        char doc[128];
+        snprintf(doc, sizeof doc, CM("retry", ",\"data\":{\"a\":\"%d\"}"), (int)conflicts);
+        m = obj(doc);
+        int rc = rc_client_apply(cl, NULL, m, NULL, &out, &err);
+        rc_object_unref(m);
+        if (conflicts == 5) {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_str_eq(rc_object_get_str(out, "data.a"), "5");
+            rc_object_unref(out);
+            out = NULL;
+        } else {
+            ck_assert_int_eq(rc, RC_ECONFLICT);
+            ck_assert_int_eq(err.http_status, 409);
+            rc_error_clear(&err);
+        }
+    }
+    rc_object *live = NULL;
+    ck_assert_int_eq(rc_client_get(cl, "configmaps", "default", "retry", &live, &err), 0);
+    ck_assert_str_eq(rc_object_get_str(live, "data.a"), "5"); /* the failed apply changed nothing */
+    rc_object_unref(live);
+}
+END_TEST
+
 START_TEST(can_i_answers_per_identity)
 {
     bool allowed = false;
@@ -388,6 +423,7 @@ static Suite *suite(void)
     tcase_add_test(tc, null_and_empty_arguments);
     tcase_add_test(tc, refcount_and_closed_server);
     tcase_add_test(tc, client_side_apply_creates_then_patches);
+    tcase_add_test(tc, client_side_apply_retries_conflicts);
     tcase_add_test(tc, can_i_answers_per_identity);
     tcase_add_test(tc, list_watch_lists_then_watches_and_expires);
     tcase_add_test(tc, list_watch_through_a_reflector_store);

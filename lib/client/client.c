@@ -240,6 +240,41 @@ int rc_client_watch(rc_client *c, const char *resource, const char *ns, const rc
 
 /* ---- client-side apply ---- */
 
+/* Conflicting patches retried with a fresh read of the live object, as kubectl apply does (its
+ * maxPatchRetry; kubectl also pauses a second between later tries, which a library call does not). */
+#define APPLY_CONFLICT_RETRIES 5
+
+/* One try of the patch step: the three-way patch from live's last-applied configuration, the annotated
+ * manifest `modified` and live itself, sent when it changes something. */
+static int apply_patch(rc_client *c, const rc_resource_info *ri, rc_object *obj, const cJSON *modified,
+                       rc_object *live, const rc_write_options *opts, rc_object **out, rc_error *err)
+{
+    cJSON *current = rc_object_to_cjson(live);
+    rc_error lerr = {0};
+    cJSON *original = current ? rc_apply_last_applied(current, &lerr) : NULL;
+    int type = RC_PATCH_MERGE;
+    cJSON *patch = lerr.code ? NULL
+                             : rc_apply_compute_patch(original, modified, current, rc_object_api_version(obj),
+                                                      rc_object_kind(obj), &type, err);
+    int rc = 0;
+    if (lerr.code)
+        rc_error_move(err, &lerr);
+    char *text = patch ? cJSON_PrintUnformatted(patch) : NULL;
+    if (!patch)
+        rc = err && err->code ? err->code : RC_ENOMEM;
+    else if (!patch->child && out)
+        *out = rc_object_ref(live); /* nothing to change */
+    else if (patch->child)
+        rc = c->ops->patch(c->ctx, ri, rc_object_namespace(obj), rc_object_name(obj), (rc_patch_type)type, text,
+                           strlen(text), opts, out, err);
+    free(text);
+    cJSON_Delete(patch);
+    cJSON_Delete(original);
+    cJSON_Delete(current);
+    rc_error_clear(&lerr);
+    return rc;
+}
+
 int rc_client_apply(rc_client *c, const char *resource, rc_object *obj, const rc_write_options *opts,
                     rc_object **out, rc_error *err)
 {
@@ -254,41 +289,25 @@ int rc_client_apply(rc_client *c, const char *resource, rc_object *obj, const rc
     if (!modified)
         return err && err->code ? err->code : RC_ENOMEM;
     const char *ns = rc_object_namespace(obj);
-    rc_object *live = NULL;
-    rc_error gerr = {0};
-    rc = c->ops->get(c->ctx, ri, ns, rc_object_name(obj), "", &live, &gerr);
-    if (rc == RC_ENOTFOUND) {
-        rc_object *annotated = rc_object_from_cjson(modified, err);
-        rc = annotated ? c->ops->create(c->ctx, ri, ns, annotated, opts, out, err) : RC_ENOMEM;
-        rc_object_unref(annotated);
-    } else if (rc != 0) {
-        rc_error_move(err, &gerr);
-    } else {
-        cJSON *current = rc_object_to_cjson(live);
-        rc_error lerr = {0};
-        cJSON *original = current ? rc_apply_last_applied(current, &lerr) : NULL;
-        int type = RC_PATCH_MERGE;
-        cJSON *patch = lerr.code ? NULL
-                                 : rc_apply_compute_patch(original, modified, current, rc_object_api_version(obj),
-                                                          rc_object_kind(obj), &type, err);
-        if (lerr.code)
-            rc_error_move(err, &lerr);
-        char *text = patch ? cJSON_PrintUnformatted(patch) : NULL;
-        if (!patch)
-            rc = err && err->code ? err->code : RC_ENOMEM;
-        else if (!patch->child && out)
-            *out = rc_object_ref(live); /* nothing to change */
-        else if (patch->child)
-            rc = c->ops->patch(c->ctx, ri, ns, rc_object_name(obj), (rc_patch_type)type, text, strlen(text),
-                               opts, out, err);
-        free(text);
-        cJSON_Delete(patch);
-        cJSON_Delete(original);
-        cJSON_Delete(current);
-        rc_error_clear(&lerr);
+    for (int attempt = 0;; attempt++) {
+        rc_object *live = NULL;
+        rc_error gerr = {0};
+        rc = c->ops->get(c->ctx, ri, ns, rc_object_name(obj), "", &live, &gerr);
+        if (rc == RC_ENOTFOUND) {
+            rc_object *annotated = rc_object_from_cjson(modified, err);
+            rc = annotated ? c->ops->create(c->ctx, ri, ns, annotated, opts, out, err) : RC_ENOMEM;
+            rc_object_unref(annotated);
+        } else if (rc != 0) {
+            rc_error_move(err, &gerr);
+        } else {
+            rc = apply_patch(c, ri, obj, modified, live, opts, out, err);
+        }
+        rc_error_clear(&gerr);
+        rc_object_unref(live);
+        if (rc != RC_ECONFLICT || attempt == APPLY_CONFLICT_RETRIES)
+            break;
+        rc_error_clear(err);
     }
-    rc_error_clear(&gerr);
-    rc_object_unref(live);
     cJSON_Delete(modified);
     return rc;
 }
