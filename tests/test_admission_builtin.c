@@ -48,8 +48,10 @@ static int fake_list(void *ctx, const rc_resource_info *ri, const char *ns, cons
     cJSON_ArrayForEach(c, items)
     {
         rc_object *o = rc_object_from_cjson(c, err);
-        if (!o || rc_object_list_append(out, o) != 0)
-            return RC_ENOMEM;
+        int rc = o ? rc_object_list_append(out, o) : RC_ENOMEM; /* the list takes a reference of its own */
+        rc_object_unref(o);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
