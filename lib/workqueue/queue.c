@@ -343,10 +343,9 @@ static void lock_queue(rc_workqueue *q)
  * spinning, when a retry must be counted now (the metrics hooks run under the queue lock), or when the
  * batch is long: then it applies the batch itself if the lock is free (a busy lock means a getter that
  * applies it soon; keys in flight mean getters that come back for it), and waits for the lock only past
- * INTAKE_MAX. Against a getter going to sleep this is
- * Dekker's pattern: the push publishes the pending bytes before `hungry` and `spinners` are read, the
- * getter publishes `hungry` (or its end of spinning) before it reads the pending bytes, all sequentially
- * consistent, so one of the two sees the other. */
+ * INTAKE_MAX. Against a getter going to sleep this is Dekker's pattern: the push publishes the pending
+ * bytes before `hungry` and `spinners` are read, the getter publishes `hungry` (or its end of spinning)
+ * before it reads the pending bytes, all sequentially consistent, so one of the two sees the other. */
 static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, const char *key)
 {
     size_t pending;
