@@ -353,17 +353,43 @@ START_TEST(claims_bind_and_provision)
     rc_object *p = get(&e, "pods", "default", "user");
     ck_assert_str_eq(field(p, "status.phase"), "Running");
     rc_object_unref(p);
-    /* no volume fits: the default StorageClass provisions one */
-    create(&e, "storageclasses", "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":"
-                                 "{\"name\":\"standard\",\"annotations\":{\"storageclass.kubernetes.io/is-default-"
-                                 "class\":\"true\"}},\"provisioner\":\"rancher.io/local-path\"}");
-    create(&e, "persistentvolumeclaims", "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":"
-                                         "{\"name\":\"auto\",\"namespace\":\"default\"},\"spec\":{\"accessModes\":"
-                                         "[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}");
+    /* a claim without a class while no class is the default: nothing fits and nothing is provisioned */
+    static const char claim[] = "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":"
+                                "{\"name\":\"%s\",\"namespace\":\"default\"},\"spec\":{\"accessModes\":"
+                                "[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}";
+    static const char class[] = "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":"
+                                "{\"name\":\"%s\",\"annotations\":{\"storageclass.kubernetes.io/is-default-"
+                                "class\":\"true\"}},\"provisioner\":\"rancher.io/local-path\"}";
+    char doc[512];
+    snprintf(doc, sizeof doc, claim, "early");
+    create(&e, "persistentvolumeclaims", doc);
+    run_to(&e, 12);
+    pvc = get(&e, "persistentvolumeclaims", "default", "early");
+    ck_assert_str_eq(field(pvc, "status.phase"), "Pending");
+    ck_assert_ptr_null(rc_object_get_str(pvc, "spec.storageClassName"));
+    rc_object_unref(pvc);
+    /* once a default class exists it provisions for the early claim (the binder falls back to it), and a
+     * claim created now is given its name by the DefaultStorageClass admission plugin */
+    snprintf(doc, sizeof doc, class, "standard");
+    create(&e, "storageclasses", doc);
+    snprintf(doc, sizeof doc, claim, "auto");
+    create(&e, "persistentvolumeclaims", doc);
     run_to(&e, 20);
+    static const char *const claims[] = {"early", "auto"};
+    for (size_t i = 0; i < 2; i++) {
+        pvc = get(&e, "persistentvolumeclaims", "default", claims[i]);
+        ck_assert_str_eq(field(pvc, "status.phase"), "Bound");
+        ck_assert_int_eq(strncmp(field(pvc, "spec.volumeName"), "pvc-", 4), 0);
+        pv = get(&e, "persistentvolumes", NULL, field(pvc, "spec.volumeName"));
+        ck_assert_str_eq(field(pv, "spec.storageClassName"), "standard");
+        rc_object_unref(pv);
+        rc_object_unref(pvc);
+    }
     pvc = get(&e, "persistentvolumeclaims", "default", "auto");
-    ck_assert_str_eq(field(pvc, "status.phase"), "Bound");
-    ck_assert_int_eq(strncmp(field(pvc, "spec.volumeName"), "pvc-", 4), 0);
+    ck_assert_str_eq(field(pvc, "spec.storageClassName"), "standard");
+    rc_object_unref(pvc);
+    pvc = get(&e, "persistentvolumeclaims", "default", "early");
+    ck_assert_ptr_null(rc_object_get_str(pvc, "spec.storageClassName")); /* bound, but never given a class */
     rc_object_unref(pvc);
     env_free(&e);
 }

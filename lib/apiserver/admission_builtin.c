@@ -11,6 +11,7 @@
  *    newest wins (then the first by name); with none the claim is left as it is.
  * They read other objects through req->client (a privileged client on the same server). */
 #include "apiserver/admission_builtin.h"
+#include "api/storage_class.h"
 
 #include <string.h>
 
@@ -143,28 +144,6 @@ static int default_toleration_seconds(void *ctx, rc_admission_request *req, rc_e
     return 0;
 }
 
-/* Whether class is marked as the default (the GA annotation, or the beta one older clusters used). */
-static bool is_default_class(const rc_object *class)
-{
-    static const char *const marks[] = {"storageclass.kubernetes.io/is-default-class",
-                                        "storageclass.beta.kubernetes.io/is-default-class"};
-    for (size_t i = 0; i < 2; i++) {
-        const char *v = rc_object_annotation(class, marks[i]);
-        if (v && !strcmp(v, "true"))
-            return true;
-    }
-    return false;
-}
-
-/* Whether a is to be preferred to b as the default class: newer (RFC 3339 timestamps of one format
- * compare as strings), then first by name. */
-static bool preferred_class(const rc_object *a, const rc_object *b)
-{
-    const char *ta = rc_object_creation_timestamp(a), *tb = rc_object_creation_timestamp(b);
-    int c = strcmp(ta ? ta : "", tb ? tb : "");
-    return c != 0 ? c > 0 : strcmp(rc_object_name(a), rc_object_name(b)) < 0;
-}
-
 static int default_storage_class(void *ctx, rc_admission_request *req, rc_error *err)
 {
     (void)ctx;
@@ -186,10 +165,7 @@ static int default_storage_class(void *ctx, rc_admission_request *req, rc_error 
         rc_error_move(err, &local);
         return rc;
     }
-    const rc_object *chosen = NULL;
-    for (size_t i = 0; i < classes.count; i++)
-        if (is_default_class(classes.items[i]) && (!chosen || preferred_class(classes.items[i], chosen)))
-            chosen = classes.items[i];
+    const rc_object *chosen = rci_default_storage_class(&classes);
     if (chosen && !cJSON_AddStringToObject(spec, "storageClassName", rc_object_name(chosen)))
         rc = rc_error_set(err, RC_ENOMEM, "out of memory");
     rc_object_list_clear(&classes);

@@ -4,14 +4,13 @@
  * and the class exists, a volume is provisioned for it ("pvc-<claim uid>", reclaim policy from the class).
  * Binding writes the volume's claimRef and phase, then the claim's volumeName and phase, as upstream. */
 #include "sim/internal.h"
+#include "api/storage_class.h"
 
 #include <reconcile/values.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_CLASS_ANNOTATION "storageclass.kubernetes.io/is-default-class"
 
 typedef struct binder {
     rc_sim *sim;
@@ -39,8 +38,8 @@ static bool modes_cover(rc_node have, rc_node want)
     return true;
 }
 
-/* The claim's class: its storageClassName, else the default StorageClass's name, else "". The class
- * object (if any) is returned in *cls. */
+/* The claim's class: its storageClassName, else (a claim created before any default class existed) the
+ * default StorageClass's name, else "". The class object (if any) is returned in *cls. */
 static const char *claim_class(rc_reconcile_ctx *ctx, const rc_object *pvc, rc_object **cls)
 {
     *cls = NULL;
@@ -48,11 +47,11 @@ static const char *claim_class(rc_reconcile_ctx *ctx, const rc_object *pvc, rc_o
     rc_object_list all;
     rc_object_list_init(&all);
     rc_ctx_list(ctx, "storageclasses", NULL, NULL, &all, NULL);
-    for (size_t i = 0; i < all.count && !*cls; i++) {
-        const char *def = rc_object_annotation(all.items[i], DEFAULT_CLASS_ANNOTATION);
-        if ((name && !strcmp(name, rc_object_name(all.items[i]))) || (!name && def && !strcmp(def, "true")))
+    for (size_t i = 0; name && i < all.count && !*cls; i++)
+        if (!strcmp(name, rc_object_name(all.items[i])))
             *cls = rc_object_ref(all.items[i]);
-    }
+    if (!name)
+        *cls = rc_object_ref(rci_default_storage_class(&all));
     rc_object_list_clear(&all);
     return name ? name : *cls ? rc_object_name(*cls) : "";
 }
