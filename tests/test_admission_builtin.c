@@ -311,6 +311,7 @@ START_TEST(default_storage_class)
     /* the default is written into the claim; a named class, "" (no class) or the beta annotation stay */
     add_class("standard", "2026-01-02T00:00:00Z", "storageclass.kubernetes.io/is-default-class", "true");
     expect_class(bare, NULL, "standard");
+    expect_class("{'storageClassName':null}", NULL, "standard"); /* null is no class named */
     expect_class("{'storageClassName':'slow'}", NULL, "slow");
     expect_class("{'storageClassName':''}", NULL, "");
     expect_class("{}", "{'volume.beta.kubernetes.io/storage-class':'slow'}", NULL);

@@ -59,6 +59,11 @@ static const rc_resource_info *info_of(const cJSON *obj)
 #define CRD_OK CRD("networks.samplecrd.k8s.io", "'group':'samplecrd.k8s.io'," CRD_NAMES ",'scope':'Namespaced'," \
     "'versions':[" CRD_VER("v1", "true") "]")
 
+/* A claim with metadata extras `meta` and spec members `spec` (each ending in a comma) before the rest. */
+#define PVC(meta, spec)                                                                                         \
+    "{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'c'," NS meta "},'spec':{" spec      \
+    "'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}}}}"
+
 typedef struct vcase {
     const char *obj;
     const char *old; /* NULL for create */
@@ -344,6 +349,17 @@ static const vcase cases[] = {
      "metadata.namespace: Forbidden: not allowed on this type", false},
     {"{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'c'," NS "},'spec':{'accessModes':"
      "['ReadWriteOnce']}}", NULL, RC_EINVAL, "spec.resources[storage]: Required value", false},
+    /* a claim without a class may be given one later (the retroactive default), but not change it, and not
+     * when the beta annotation names its class */
+    {PVC("", "'storageClassName':'standard',"), PVC("", ""), 0, NULL, false},
+    {PVC("", "'storageClassName':'standard',"), PVC("", "'storageClassName':null,"), 0, NULL, false},
+    {PVC("", "'storageClassName':'fast',"), PVC("", "'storageClassName':'standard',"), RC_EINVAL,
+     "spec: Forbidden: spec is immutable after creation", false},
+    {PVC("", "'storageClassName':'',"), PVC("", "'storageClassName':'standard',"), RC_EINVAL,
+     "spec: Forbidden: spec is immutable after creation", false},
+    {PVC(",'annotations':{'volume.beta.kubernetes.io/storage-class':'slow'}", "'storageClassName':'standard',"),
+     PVC(",'annotations':{'volume.beta.kubernetes.io/storage-class':'slow'}", ""), RC_EINVAL,
+     "spec: Forbidden: spec is immutable after creation", false},
 
     /* ---- RBAC ---- */
     {ROLE("[{'apiGroups':[''],'resources':['pods'],'verbs':['get','watch','list']},{'apiGroups':[''],'resources':"

@@ -153,9 +153,11 @@ static int default_storage_class(void *ctx, rc_admission_request *req, rc_error 
     cJSON *spec = cJSON_GetObjectItemCaseSensitive(req->object, "spec");
     const cJSON *annotations =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(req->object, "metadata"), "annotations");
-    if (!cJSON_IsObject(spec) || cJSON_GetObjectItemCaseSensitive(spec, "storageClassName") ||
+    const cJSON *named = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "storageClassName") : NULL;
+    if (!cJSON_IsObject(spec) || (named && !cJSON_IsNull(named)) ||
         cJSON_GetObjectItemCaseSensitive(annotations, "volume.beta.kubernetes.io/storage-class"))
         return 0; /* the claim names its class (or none, with ""), or validation reports the bad spec */
+    cJSON_DeleteItemFromObjectCaseSensitive(spec, "storageClassName"); /* null: as if absent */
     rc_object_list classes;
     rc_object_list_init(&classes);
     rc_error local = {0};

@@ -228,6 +228,15 @@ void rci_validate_pvc(rci_vctx *v, const cJSON *obj, const cJSON *old)
             cJSON_DeleteItemFromObjectCaseSensitive(a, mutable_fields[k]);
             cJSON_DeleteItemFromObjectCaseSensitive(b, mutable_fields[k]);
         }
+        /* a claim created without a class may be given one later (upstream's retroactive default
+         * StorageClass), unless it names its class in the beta annotation */
+        const cJSON *was = b ? cJSON_GetObjectItemCaseSensitive(b, "storageClassName") : NULL;
+        const cJSON *beta = cJSON_GetObjectItemCaseSensitive(rci_obj(rci_obj(old, "metadata"), "annotations"),
+                                                             "volume.beta.kubernetes.io/storage-class");
+        if (a && (!was || cJSON_IsNull(was)) && !beta)
+            cJSON_DeleteItemFromObjectCaseSensitive(a, "storageClassName");
+        if (b && was && cJSON_IsNull(was))
+            cJSON_DeleteItemFromObjectCaseSensitive(b, "storageClassName");
         if (a && b && !rci_json_equivalent(a, b))
             rci_v_forbidden(v, NULL,
                             "spec is immutable after creation except resources.requests and "

@@ -1,7 +1,8 @@
 /* volumes.c - the volume binder (upstream's PersistentVolume controller, Immediate binding mode): a
  * Pending PersistentVolumeClaim is bound to the smallest Available PersistentVolume of its storage class
- * (or the default StorageClass's) with enough capacity and the access modes it asks for; when none fits
- * and the class exists, a volume is provisioned for it ("pvc-<claim uid>", reclaim policy from the class).
+ * with enough capacity and the access modes it asks for; when none fits and the class exists, a volume is
+ * provisioned for it ("pvc-<claim uid>", reclaim policy from the class). A claim created while no class
+ * was the default is first given the default once there is one (upstream's retroactive default).
  * Binding writes the volume's claimRef and phase, then the claim's volumeName and phase, as upstream. */
 #include "sim/internal.h"
 #include "api/storage_class.h"
@@ -38,8 +39,7 @@ static bool modes_cover(rc_node have, rc_node want)
     return true;
 }
 
-/* The claim's class: its storageClassName, else (a claim created before any default class existed) the
- * default StorageClass's name, else "". The class object (if any) is returned in *cls. */
+/* The claim's class ("" for none) and, when that class exists, its object in *cls. */
 static const char *claim_class(rc_reconcile_ctx *ctx, const rc_object *pvc, rc_object **cls)
 {
     *cls = NULL;
@@ -50,10 +50,36 @@ static const char *claim_class(rc_reconcile_ctx *ctx, const rc_object *pvc, rc_o
     for (size_t i = 0; name && i < all.count && !*cls; i++)
         if (!strcmp(name, rc_object_name(all.items[i])))
             *cls = rc_object_ref(all.items[i]);
-    if (!name)
-        *cls = rc_object_ref(rci_default_storage_class(&all));
     rc_object_list_clear(&all);
-    return name ? name : *cls ? rc_object_name(*cls) : "";
+    return name ? name : "";
+}
+
+/* Upstream's retroactive default StorageClass: a claim created while no class was the default (no
+ * storageClassName, not even "", and no beta class annotation) is given the default once one exists.
+ * True when this wrote it (the claim's update brings the claim back); false when the claim keeps its
+ * class or none, or when the write failed (err set). */
+static bool give_default_class(rc_reconcile_ctx *ctx, const rc_object *pvc, rc_error *err)
+{
+    rc_node named = rc_object_at(pvc, "spec.storageClassName");
+    if ((rc_node_exists(named) && rc_node_kind(named) != RC_NODE_NULL) ||
+        rc_object_annotation(pvc, "volume.beta.kubernetes.io/storage-class"))
+        return false;
+    rc_object_list all;
+    rc_object_list_init(&all);
+    rc_ctx_list(ctx, "storageclasses", NULL, NULL, &all, NULL);
+    rc_object *def = rci_default_storage_class(&all);
+    bool given = false;
+    if (def) {
+        rc_object *draft = rc_object_copy(pvc);
+        int rc = draft ? rc_object_set_str(draft, "spec.storageClassName", rc_object_name(def)) : RC_ENOMEM;
+        if (rc == 0)
+            given = rc_client_update(rc_ctx_client(ctx), "persistentvolumeclaims", NULL, draft, NULL, NULL, err) == 0;
+        else
+            rc_error_set(err, rc, "out of memory");
+        rc_object_unref(draft);
+    }
+    rc_object_list_clear(&all);
+    return given;
 }
 
 static rc_object *find_volume(rc_reconcile_ctx *ctx, const rc_object *pvc, const char *cls, int64_t want)
@@ -204,6 +230,10 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
     if ((phase && !strcmp(phase, "Bound")) || rc_object_deletion_timestamp(pvc)) {
         rc_object_unref(pvc);
         return rc_result_done();
+    }
+    if (give_default_class(ctx, pvc, &err) || err.code) {
+        rc_object_unref(pvc);
+        return err.code ? rc_result_from_error(ctx, &err) : rc_result_done();
     }
     rc_object *cls = NULL;
     const char *class_name = claim_class(ctx, pvc, &cls);
