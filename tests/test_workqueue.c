@@ -776,7 +776,8 @@ END_TEST
 
 /* While a key is in flight the producer leaves even a long intake to the getters, who come back for it
  * (applying it itself would fight them for the queue lock); with nothing in flight it applies a long
- * batch itself, so a later get does not pay for it. Either way every add is applied, in order. */
+ * batch itself, so a later get does not pay for it. Either way every add is applied, in order, and the
+ * buffer of a burst is freed once applied. */
 START_TEST(producer_leaves_long_intake_to_busy_getters)
 {
     enum { N = 100, ENTRY_MIN = 48 }; /* an intake entry of a short key takes at least 48 bytes */
@@ -803,6 +804,23 @@ START_TEST(producer_leaves_long_intake_to_busy_getters)
     ck_assert_uint_lt(rci_intake_pending(&q->intake), N * ENTRY_MIN / 2);
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "b%03d", i);
+        expect_next(q, name);
+    }
+    /* a burst of ~10 k adds while a key is in flight: applied in order, and its large buffers are not kept */
+    rc_workqueue_add(q, "busy");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    enum { BURST = 10000 };
+    for (int i = 0; i < BURST; i++) {
+        snprintf(name, sizeof name, "c%05d", i);
+        ck_assert_int_eq(rc_workqueue_add(q, name), 0);
+    }
+    ck_assert_uint_ge(rci_intake_pending(&q->intake), BURST * ENTRY_MIN);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), BURST);
+    ck_assert_uint_le(q->batch.cap, 64u << 10);
+    ck_assert_uint_le(q->intake.cap, 64u << 10);
+    for (int i = 0; i < BURST; i++) {
+        snprintf(name, sizeof name, "c%05d", i);
         expect_next(q, name);
     }
     rc_workqueue_free(q);

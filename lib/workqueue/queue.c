@@ -44,6 +44,9 @@
  * left waiting (getters busy elsewhere for a long time). */
 #define INTAKE_BATCH 1024
 #define INTAKE_MAX (1u << 20)
+/* Capacity above which an applied intake buffer is freed rather than kept for the next batch, so a
+ * burst does not leave two INTAKE_MAX buffers behind for the queue's life. */
+#define INTAKE_KEPT (64u << 10)
 /* Pending intake bytes a get with keys ready ahead of them may leave for later: half the producer's
  * batch, so busy getters apply the adds in short batches and the producer seldom has to. */
 #define GET_LEAVES (INTAKE_BATCH / 2)
@@ -322,6 +325,10 @@ static void apply_intake(rc_workqueue *q)
         if (!apply_add(q, e))
             return;
         rci_intake_advance(&q->batch);
+    }
+    if (q->batch.cap > INTAKE_KEPT) { /* a burst's buffer is not kept for the queue's life */
+        free(q->batch.buf);
+        q->batch = (rci_intake_batch){0};
     }
 }
 
