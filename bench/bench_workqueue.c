@@ -3,7 +3,8 @@
  * the C floor: a plain mutex+condvar ring (capacity 1024, 1 producer -> 2 consumers, one item per lock).
  * W4 measures the priority effect: how long a live key added behind 100 k low-priority resync keys waits
  * to be handed out, with priority versus without (floor). Prints BENCH lines for tools/run-bench.sh.
- * Arguments (optional) name the workloads to run, e.g. `bench_workqueue W1 W2`; the floor always runs. */
+ * Arguments (optional) name the workloads to run, e.g. `bench_workqueue W1 W2`; the floor always runs.
+ * RC_BENCH_WQ_WORKERS changes the number of workers, for diagnosis only (the figures use 2). */
 #include <reconcile/workqueue.h>
 
 #include <pthread.h>
@@ -174,6 +175,16 @@ static rc_workqueue *new_queue(rc_rate_limiter *rl)
     return q;
 }
 
+/* Workers per workload: 2, as the definitions say; RC_BENCH_WQ_WORKERS=1..4 is for diagnosis only (how
+ * far one worker gets without a second one contending for the queue lock). */
+#define MAX_WORKERS 4
+static int workers(void)
+{
+    const char *v = getenv("RC_BENCH_WQ_WORKERS");
+    int n = v ? atoi(v) : 2;
+    return n >= 1 && n <= MAX_WORKERS ? n : 2;
+}
+
 typedef struct timing {
     double wall, producer;
     long processed;
@@ -185,8 +196,9 @@ static timing run_queue(rc_workqueue *q, work_kind kind, long target, char **key
 {
     run r = {.q = q, .kind = kind, .target = target};
     double t0 = now_s();
-    pthread_t w[2];
-    for (int i = 0; i < 2; i++)
+    pthread_t w[MAX_WORKERS];
+    int nworkers = workers();
+    for (int i = 0; i < nworkers; i++)
         pthread_create(&w[i], NULL, worker, &r);
     for (size_t i = 0; i < nadds; i++) {
         if (delays)
@@ -197,7 +209,7 @@ static timing run_queue(rc_workqueue *q, work_kind kind, long target, char **key
     double t1 = now_s();
     if (kind == PLAIN)
         rc_workqueue_shut_down(q);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < nworkers; i++)
         pthread_join(w[i], NULL);
     timing t = {now_s() - t0, t1 - t0, atomic_load(&r.processed)};
     rc_workqueue_free(q);
