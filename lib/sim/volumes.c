@@ -39,46 +39,37 @@ static bool modes_cover(rc_node have, rc_node want)
     return true;
 }
 
-/* The claim's class ("" for none) and, when that class exists, its object in *cls. */
-static const char *claim_class(rc_reconcile_ctx *ctx, const rc_object *pvc, rc_object **cls)
+/* The claim's class ("" for none) and, when that class is among classes, its object in *cls. */
+static const char *claim_class(const rc_object_list *classes, const rc_object *pvc, rc_object **cls)
 {
     *cls = NULL;
     const char *name = rc_object_get_str(pvc, "spec.storageClassName");
-    rc_object_list all;
-    rc_object_list_init(&all);
-    rc_ctx_list(ctx, "storageclasses", NULL, NULL, &all, NULL);
-    for (size_t i = 0; name && i < all.count && !*cls; i++)
-        if (!strcmp(name, rc_object_name(all.items[i])))
-            *cls = rc_object_ref(all.items[i]);
-    rc_object_list_clear(&all);
+    for (size_t i = 0; name && i < classes->count && !*cls; i++)
+        if (!strcmp(name, rc_object_name(classes->items[i])))
+            *cls = rc_object_ref(classes->items[i]);
     return name ? name : "";
 }
 
 /* Upstream's retroactive default StorageClass: a claim created while no class was the default (no
- * storageClassName, not even "", and no beta class annotation) is given the default once one exists.
- * True when this wrote it (the claim's update brings the claim back); false when the claim keeps its
- * class or none, or when the write failed (err set). */
-static bool give_default_class(rc_reconcile_ctx *ctx, const rc_object *pvc, rc_error *err)
+ * storageClassName, not even "", and no beta class annotation) is given the default among classes once
+ * one exists. True when this wrote it (the claim's update brings the claim back); false when the claim
+ * keeps its class or none, or when the write failed (err set). */
+static bool give_default_class(rc_reconcile_ctx *ctx, const rc_object_list *classes, const rc_object *pvc,
+                               rc_error *err)
 {
     rc_node named = rc_object_at(pvc, "spec.storageClassName");
-    if ((rc_node_exists(named) && rc_node_kind(named) != RC_NODE_NULL) ||
+    rc_object *def = rci_default_storage_class(classes);
+    if (!def || (rc_node_exists(named) && rc_node_kind(named) != RC_NODE_NULL) ||
         rc_object_annotation(pvc, "volume.beta.kubernetes.io/storage-class"))
         return false;
-    rc_object_list all;
-    rc_object_list_init(&all);
-    rc_ctx_list(ctx, "storageclasses", NULL, NULL, &all, NULL);
-    rc_object *def = rci_default_storage_class(&all);
+    rc_object *draft = rc_object_copy(pvc);
+    int rc = draft ? rc_object_set_str(draft, "spec.storageClassName", rc_object_name(def)) : RC_ENOMEM;
     bool given = false;
-    if (def) {
-        rc_object *draft = rc_object_copy(pvc);
-        int rc = draft ? rc_object_set_str(draft, "spec.storageClassName", rc_object_name(def)) : RC_ENOMEM;
-        if (rc == 0)
-            given = rc_client_update(rc_ctx_client(ctx), "persistentvolumeclaims", NULL, draft, NULL, NULL, err) == 0;
-        else
-            rc_error_set(err, rc, "out of memory");
-        rc_object_unref(draft);
-    }
-    rc_object_list_clear(&all);
+    if (rc == 0)
+        given = rc_client_update(rc_ctx_client(ctx), "persistentvolumeclaims", NULL, draft, NULL, NULL, err) == 0;
+    else
+        rc_error_set(err, rc, "out of memory");
+    rc_object_unref(draft);
     return given;
 }
 
@@ -231,12 +222,17 @@ static rc_result reconcile(void *self, rc_reconcile_ctx *ctx, const char *key)
         rc_object_unref(pvc);
         return rc_result_done();
     }
-    if (give_default_class(ctx, pvc, &err) || err.code) {
+    rc_object_list classes;
+    rc_object_list_init(&classes);
+    rc_ctx_list(ctx, "storageclasses", NULL, NULL, &classes, NULL);
+    if (give_default_class(ctx, &classes, pvc, &err) || err.code) {
+        rc_object_list_clear(&classes);
         rc_object_unref(pvc);
         return err.code ? rc_result_from_error(ctx, &err) : rc_result_done();
     }
     rc_object *cls = NULL;
-    const char *class_name = claim_class(ctx, pvc, &cls);
+    const char *class_name = claim_class(&classes, pvc, &cls);
+    rc_object_list_clear(&classes);
     int64_t want = storage_of(rc_object_at(pvc, "spec.resources.requests.storage"));
     rc_object *pv = find_volume(ctx, pvc, class_name, want);
     if (!pv && cls)
