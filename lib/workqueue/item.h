@@ -4,7 +4,8 @@
  * `state` (flags, priority and a generation bumped when the record takes a new key) and the key bytes
  * are also read without the lock by the lookaside fast path (lookaside.h), the lock-free done sets
  * RCI_WQ_DONE_PENDING on a record in flight (rci_wq_claim_done) and then writes its done_next
- * (donestack.h). So lock holders change state only through rci_wq_set_state, and records are never
+ * (donestack.h), and a get that takes a record from the ready ring moves it from READY to PROCESSING
+ * (rci_wq_take_from_ring). So lock holders change state only through rci_wq_set_state, and records are never
  * freed while their queue lives. */
 #ifndef RC_WORKQUEUE_ITEM_H
 #define RC_WORKQUEUE_ITEM_H
@@ -25,7 +26,10 @@ enum {
     RCI_WQ_IDLE = 1u << 4,       /* none of the above; in the idle list */
     /* PROCESSING and done() was called: the record is on the done stack (or about to be) and still in
      * flight until a lock holder finishes it. Set only by rci_wq_claim_done; cleared with PROCESSING. */
-    RCI_WQ_DONE_PENDING = 1u << 5
+    RCI_WQ_DONE_PENDING = 1u << 5,
+    /* PROCESSING, handed out by a get that took it from the ready ring without the lock (readyring.h):
+     * in flight, but not in the in-flight set. Cleared with PROCESSING. */
+    RCI_WQ_RING_TAKEN = 1u << 6
 };
 
 /* state: bits 0-15 flags, 16-23 priority (as uint8_t), 24-63 generation. */
@@ -43,6 +47,7 @@ typedef struct rci_wq_item {
     uint32_t key_cap;      /* bytes in key[], a multiple of 8; fixed for the record's life */
     int8_t delay_priority; /* delayed: the priority it becomes ready at */
     bool in_heap;          /* in the delay heap (delayheap.h) */
+    bool in_ring;          /* put in the ready ring and not since taken back or finished by a lock holder */
     _Alignas(8) char key[]; /* NUL-terminated, zero-padded to a multiple of 8 bytes */
 } rci_wq_item;
 
@@ -121,6 +126,18 @@ static inline bool rci_wq_claim_done(rci_wq_item *it, uint64_t gen, bool clean_o
         if (atomic_compare_exchange_weak(&it->state, &s, s | RCI_WQ_DONE_PENDING))
             return true;
     return false;
+}
+
+/* A get took it from the ready ring (it is READY and no lock holder changes a record in the ring): it is
+ * PROCESSING and RING_TAKEN from now on. Read-modify-write, as every change leaving READY (see
+ * rci_wq_set_state); returns the new state. */
+static inline uint64_t rci_wq_take_from_ring(rci_wq_item *it)
+{
+    uint64_t s = atomic_load_explicit(&it->state, memory_order_acquire), to;
+    do
+        to = (s & ~(uint64_t)RCI_WQ_READY) | RCI_WQ_PROCESSING | RCI_WQ_RING_TAKEN;
+    while (!atomic_compare_exchange_weak(&it->state, &s, to));
+    return to;
 }
 
 static inline uint64_t rci_wq_set_flags(rci_wq_item *it, unsigned flags)

@@ -16,6 +16,12 @@
  * the queue lock only to wake a sleeping getter when none spins, to count a retry in the metrics, or to
  * apply a batch while the lock is free; the getters take many adds per handover of the lock, and apply
  * them with the key-table slots prefetched a few adds ahead.
+ * The oldest ready keys of the one level in use also sit in a ready ring (readyring.h) that getters take
+ * from without the lock, while the lock holder applies adds and finishes dones: a getter takes the lock
+ * only when the ring runs low (to catch up and top it up, if the lock is free) or is closed (keys ready
+ * at another level, or a delayed key that could go ahead of it) or empty. Keys in the ring stay READY,
+ * so adds of them are de-duplicated; a key taken from it is in flight but not in the in-flight set, and
+ * the lock holders count it instead (`ring_taken_back`, `ring_finished`). Queues with metrics do not use it.
  * A getter that finds nothing spins briefly (one at a time, outside the lock) before it sleeps, so a
  * steady stream of adds reaches it without a futex wake-up; sleeping getters are woken after the lock is
  * released, and only for keys no spinner will take. Blocking is confined to get and
@@ -52,10 +58,31 @@
 #define GET_LEAVES (INTAKE_BATCH / 2)
 /* Adds ahead of the one being applied whose key-table slots are being loaded. */
 #define PREFETCH_AHEAD 8
+/* Adds applied between top-ups of the ready ring while a long batch is applied, so getters taking from
+ * the ring without the lock do not run dry meanwhile. */
+#define RING_TOPUP_EVERY 32
+/* Records one top-up moves at most, so no single call pays for filling the whole ring. */
+#define RING_FILL_MAX 256
 
 static int level_of(int priority) { return priority - RC_WORKQUEUE_PRIORITY_MIN; }
 
 static double seconds(rc_duration d) { return (double)d / 1e9; }
+
+/* Keys waiting to be handed out: in the ready lists and in the ready ring. */
+static size_t ready_count(rc_workqueue *q) { return q->nready + rci_readyring_len(&q->ring); }
+
+/* Keys in flight: in the in-flight set, and taken from the ready ring without the lock and not finished
+ * (the ring's head counts every take; lock holders count the ones that were theirs). */
+static size_t inflight_count(rc_workqueue *q)
+{
+    uint64_t lock_free = atomic_load_explicit(&q->ring.head, memory_order_acquire) - q->ring_taken_back;
+    return q->inflight.count + (size_t)(lock_free - q->ring_finished);
+}
+
+static void publish_inflight(rc_workqueue *q)
+{
+    atomic_store_explicit(&q->nflight, inflight_count(q), memory_order_relaxed);
+}
 
 static void announce_change(rc_workqueue *q)
 {
@@ -85,7 +112,7 @@ static void wake_getter(rc_workqueue *q)
 static void wake_for_ready(rc_workqueue *q)
 {
     announce_change(q);
-    if (q->nready > q->spinners)
+    if (ready_count(q) > q->spinners)
         wake_getter(q);
 }
 
@@ -139,13 +166,111 @@ static void unlock_and_wake(rc_workqueue *q)
         pthread_cond_signal(&q->ready_cond);
 }
 
+static void list_prepend(item_list *l, item_list *front)
+{
+    if (!front->head)
+        return;
+    front->tail->next = l->head;
+    if (l->head)
+        l->head->prev = front->tail;
+    else
+        l->tail = front->tail;
+    l->head = front->head;
+    l->len += front->len;
+}
+
+/* Opens the ready ring to lock-free gets while its keys go first: no key is ready at another level
+ * (the ring holds its level's oldest keys, but a higher level goes ahead and a lower one may age past
+ * them) and no delayed key could become ready above them. Stored only when it changes. */
+static void ring_gate(rc_workqueue *q)
+{
+    int priority = atomic_load_explicit(&q->ring.level, memory_order_relaxed);
+    bool open = !(q->level_mask & ~(1u << level_of(priority))) && q->delayed_top <= priority;
+    if (atomic_load_explicit(&q->ring.open, memory_order_relaxed) != open)
+        atomic_store_explicit(&q->ring.open, open, memory_order_release);
+}
+
+/* Returns every record of the ready ring to the front of its ready list, oldest first, with `first`
+ * (taken from the ring by this thread) ahead of them: before a key in the ring moves to another
+ * priority, or when a lock-free get finds a waiting add that could go ahead of its key. */
+static void ring_take_back(rc_workqueue *q, rci_wq_item *first)
+{
+    item_list back = {0};
+    if (first)
+        list_append(&back, first);
+    for (rci_wq_item *it; (it = rci_readyring_take(&q->ring));)
+        list_append(&back, it);
+    if (!back.head)
+        return;
+    for (rci_wq_item *it = back.head; it; it = it->next)
+        it->in_ring = false;
+    q->ring_taken_back += back.len;
+    int lvl = level_of(rci_wq_priority(back.head));
+    list_prepend(&q->levels[lvl], &back);
+    q->level_mask |= 1u << lvl;
+    q->nready += back.len;
+    ring_gate(q);
+}
+
+/* Tops the ready ring up from the head of its level's ready list when it is half empty: only while no
+ * other level has ready keys and no delayed key could become ready above them, and only on a queue
+ * without metrics (their hooks run under the lock). */
+static void ring_fill(rc_workqueue *q)
+{
+    size_t len = rci_readyring_len(&q->ring);
+    if (q->mops || len >= RCI_READYRING_SLOTS / 2 || !q->level_mask || (q->level_mask & (q->level_mask - 1)))
+        return;
+    int lvl = __builtin_ctz(q->level_mask), priority = lvl + RC_WORKQUEUE_PRIORITY_MIN;
+    if (len && atomic_load_explicit(&q->ring.level, memory_order_relaxed) != priority)
+        return;
+    if (!q->delayed.live)
+        q->delayed_top = INT_MIN;
+    if (q->delayed_top > priority)
+        return;
+    atomic_store_explicit(&q->ring.level, priority, memory_order_relaxed);
+    item_list *l = &q->levels[lvl];
+    size_t n = 0;
+    for (rci_wq_item *it; len + n < RCI_READYRING_SLOTS && n < RING_FILL_MAX && (it = l->head); n++) {
+        list_unlink(l, it);
+        it->in_ring = true;
+        rci_readyring_put(&q->ring, n, it);
+    }
+    q->nready -= n;
+    if (!l->head)
+        q->level_mask &= ~(1u << lvl);
+    ring_gate(q);
+    rci_readyring_publish(&q->ring, n);
+}
+
+/* The levels with ready keys, as a bit mask: the lists' and the ring's. */
+static uint32_t ready_mask(rc_workqueue *q)
+{
+    uint32_t mask = q->level_mask;
+    if (rci_readyring_len(&q->ring))
+        mask |= 1u << level_of(atomic_load_explicit(&q->ring.level, memory_order_relaxed));
+    return mask;
+}
+
+/* The oldest ready record of level lvl, or NULL: the ring's first for the ring's level (a lock-free
+ * get may take it meanwhile; the next one is then as good), else the list's head. */
+static rci_wq_item *front_of(rc_workqueue *q, int lvl)
+{
+    rci_wq_item *it = NULL;
+    if (level_of(atomic_load_explicit(&q->ring.level, memory_order_relaxed)) == lvl)
+        it = rci_readyring_first(&q->ring);
+    return it ? it : q->levels[lvl].head;
+}
+
 static void ready_push(rc_workqueue *q, rci_wq_item *it)
 {
     int lvl = level_of(rci_wq_priority(it));
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_READY);
     it->seq = q->next_seq++;
     list_append(&q->levels[lvl], it);
-    q->level_mask |= 1u << lvl;
+    if (!(q->level_mask & (1u << lvl))) {
+        q->level_mask |= 1u << lvl;
+        ring_gate(q);
+    }
     q->nready++;
     wake_for_ready(q);
 }
@@ -154,8 +279,10 @@ static void ready_unlink(rc_workqueue *q, rci_wq_item *it)
 {
     int lvl = level_of(rci_wq_priority(it));
     list_unlink(&q->levels[lvl], it);
-    if (!q->levels[lvl].head)
+    if (!q->levels[lvl].head) {
         q->level_mask &= ~(1u << lvl);
+        ring_gate(q);
+    }
     rci_wq_set_flags(it, rci_wq_flags(it) & ~(unsigned)RCI_WQ_READY);
     q->nready--;
 }
@@ -165,6 +292,11 @@ static void raise_priority(rc_workqueue *q, rci_wq_item *it, int priority)
 {
     if (priority <= rci_wq_priority(it))
         return;
+    if ((rci_wq_flags(it) & RCI_WQ_READY) && it->in_ring) {
+        ring_take_back(q, NULL);
+        if (it->in_ring) /* a lock-free get is taking it: this add came first, and it is being served */
+            return;
+    }
     if (rci_wq_flags(it) & RCI_WQ_READY) {
         ready_unlink(q, it);
         rci_wq_set_state(it, rci_wq_flags(it), priority);
@@ -197,16 +329,21 @@ static void unschedule(rc_workqueue *q, rci_wq_item *it)
  * it was added while processing. */
 static void finish_done(rc_workqueue *q, rci_wq_item *it)
 {
-    rci_procset_take(&q->inflight, it->key);
-    atomic_store_explicit(&q->nflight, q->inflight.count, memory_order_relaxed);
+    unsigned flags = rci_wq_flags(it);
+    if (flags & RCI_WQ_RING_TAKEN)
+        q->ring_finished++;
+    else
+        rci_procset_take(&q->inflight, it->key);
+    it->in_ring = false;
+    publish_inflight(q);
     if (q->mops)
         q->mops->work_duration(q->qm, seconds(rc_clock_now(q->clock) - it->started_at));
-    unsigned flags = rci_wq_flags(it);
-    rci_wq_set_flags(it, flags & ~(unsigned)(RCI_WQ_PROCESSING | RCI_WQ_DIRTY | RCI_WQ_DONE_PENDING));
+    rci_wq_set_flags(it, flags & ~(unsigned)(RCI_WQ_PROCESSING | RCI_WQ_DIRTY | RCI_WQ_DONE_PENDING |
+                                             RCI_WQ_RING_TAKEN));
     if (flags & RCI_WQ_DIRTY)
         ready_push(q, it);
     rci_wq_park_if_unused(q, it);
-    if (!q->inflight.count && q->drain_waiters)
+    if (!inflight_count(q) && q->drain_waiters)
         pthread_cond_broadcast(&q->drain_cond);
 }
 
@@ -244,6 +381,15 @@ static void add_now(rc_workqueue *q, rci_wq_item *it, int priority, rc_time when
     }
 }
 
+/* A delayed key may become ready at `priority`: the ring closes to lock-free gets if it goes first. */
+static void note_delayed_priority(rc_workqueue *q, int priority)
+{
+    if (priority <= q->delayed_top)
+        return;
+    q->delayed_top = priority;
+    ring_gate(q);
+}
+
 /* Schedules it for ready_at unless it is ready sooner already. False on allocation failure. */
 static bool add_delayed(rc_workqueue *q, rci_wq_item *it, int priority, rc_time ready_at)
 {
@@ -255,12 +401,14 @@ static bool add_delayed(rc_workqueue *q, rci_wq_item *it, int priority, rc_time 
     if (delayed && ready_at >= it->ready_at) {
         if (priority > it->delay_priority)
             it->delay_priority = (int8_t)priority;
+        note_delayed_priority(q, it->delay_priority);
         return true;
     }
     if (!rci_delayheap_schedule(&q->delayed, it, ready_at, q->next_seq++))
         return false;
     if (!delayed || priority > it->delay_priority)
         it->delay_priority = (int8_t)priority;
+    note_delayed_priority(q, it->delay_priority);
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_DELAYED);
     if (rci_delayheap_top(&q->delayed) == it)
         wake_getter(q);
@@ -312,6 +460,7 @@ static void apply_intake(rc_workqueue *q)
         return;
     rci_intake_batch ahead = q->batch; /* a cursor PREFETCH_AHEAD adds in front */
     rci_intake_entry *e;
+    unsigned applied = 0;
     for (int i = 0; i < PREFETCH_AHEAD && (e = rci_intake_peek(&ahead)); i++) {
         rci_itemtab_prefetch(&q->keys, e->hash);
         rci_intake_advance(&ahead);
@@ -325,6 +474,8 @@ static void apply_intake(rc_workqueue *q)
         if (!apply_add(q, e))
             return;
         rci_intake_advance(&q->batch);
+        if (++applied % RING_TOPUP_EVERY == 0)
+            ring_fill(q);
     }
     if (q->batch.cap > INTAKE_KEPT) { /* a burst's buffer is not kept for the queue's life */
         free(q->batch.buf);
@@ -434,27 +585,58 @@ static _Thread_local struct last_get {
     uint64_t gen;
 } last_get;
 
-/* The ready record to hand out: the head of the highest level, unless `aging_every` gets in a row have
- * passed over an older key, in which case the oldest ready key goes first. */
-static rci_wq_item *pick(rc_workqueue *q)
+/* The level to hand out from, or -1 if lock-free gets just took the last key: the highest level, unless
+ * `aging_every` gets in a row have passed over an older key, in which case the level of the oldest
+ * ready key. */
+static int pick_level(rc_workqueue *q)
 {
-    int top = 31 - __builtin_clz(q->level_mask);
-    rci_wq_item *it = q->levels[top].head;
-    rci_wq_item *oldest = NULL;
-    for (uint32_t lower = q->level_mask & ((1u << top) - 1); lower; lower &= lower - 1) {
-        rci_wq_item *head = q->levels[__builtin_ctz(lower)].head;
-        if (!oldest || head->seq < oldest->seq)
+    uint32_t mask = ready_mask(q);
+    if (!mask)
+        return -1;
+    int top = 31 - __builtin_clz(mask), oldest_level = -1;
+    rci_wq_item *it = front_of(q, top), *oldest = NULL;
+    if (!it)
+        return -1;
+    for (uint32_t lower = mask & ((1u << top) - 1); lower; lower &= lower - 1) {
+        rci_wq_item *head = front_of(q, __builtin_ctz(lower));
+        if (head && (!oldest || head->seq < oldest->seq)) {
             oldest = head;
+            oldest_level = __builtin_ctz(lower);
+        }
     }
     if (!oldest || oldest->seq > it->seq) {
         q->skipped = 0;
-        return it;
+        return top;
     }
     if (q->skipped >= q->aging_every) {
         q->skipped = 0;
-        return oldest;
+        return oldest_level;
     }
     q->skipped++;
+    return top;
+}
+
+/* Takes the oldest ready record of level lvl out of the ring or the list, or NULL. */
+static rci_wq_item *take_front(rc_workqueue *q, int lvl)
+{
+    if (level_of(atomic_load_explicit(&q->ring.level, memory_order_relaxed)) == lvl) {
+        rci_wq_item *it = rci_readyring_take(&q->ring);
+        if (it) {
+            q->ring_taken_back++;
+            it->in_ring = false;
+            rci_wq_set_flags(it, rci_wq_flags(it) & ~(unsigned)RCI_WQ_READY);
+            return it;
+        }
+    }
+    rci_wq_item *it = q->levels[lvl].head;
+    if (!it)
+        return NULL;
+    ready_unlink(q, it);
+    rci_wq_item *after = q->levels[lvl].head;
+    if (after && after->next) { /* the record two gets from now: both of its lines */
+        __builtin_prefetch(after->next);
+        __builtin_prefetch(after->next->key);
+    }
     return it;
 }
 
@@ -465,11 +647,12 @@ static rci_wq_item *pick(rc_workqueue *q)
  * done still finds the key in flight. */
 static bool can_wait(rc_workqueue *q)
 {
-    if (!q->nready || (q->level_mask & (q->level_mask - 1)) || rci_intake_unapplied(&q->batch))
+    uint32_t mask = ready_mask(q);
+    if (!mask || (mask & (mask - 1)) || rci_intake_unapplied(&q->batch))
         return false;
+    int level = RC_WORKQUEUE_PRIORITY_MIN + __builtin_ctz(mask);
     int top = rci_intake_top_priority(&q->intake); /* the summary, not `pending`: see intake.h */
-    return top != INT_MIN && top <= RC_WORKQUEUE_PRIORITY_MIN + __builtin_ctz(q->level_mask) &&
-           !rci_intake_long(&q->intake);
+    return top != INT_MIN && top <= level && !rci_intake_long(&q->intake);
 }
 
 /* Hands out the next ready key, if any: 0, RC_EAGAIN or RC_ENOMEM. */
@@ -478,20 +661,22 @@ static int take(rc_workqueue *q, const char **key)
     if (!can_wait(q))
         catch_up(q);
     promote_due(q);
-    if (!q->nready)
+    if (!ready_count(q))
         return RC_EAGAIN;
     if (!rci_procset_reserve(&q->inflight))
         return RC_ENOMEM;
-    rci_wq_item *it = pick(q);
-    ready_unlink(q, it);
-    rci_wq_item *after = q->levels[level_of(rci_wq_priority(it))].head;
-    if (after && after->next) { /* the record two gets from now: both of its lines */
-        __builtin_prefetch(after->next);
-        __builtin_prefetch(after->next->key);
+    rci_wq_item *it;
+    for (;;) { /* lock-free gets may take the ring's keys meanwhile */
+        int lvl = pick_level(q);
+        if (lvl >= 0 && (it = take_front(q, lvl)))
+            break;
+        if (!ready_count(q))
+            return RC_EAGAIN;
     }
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
-    atomic_store_explicit(&q->nflight, q->inflight.count, memory_order_relaxed);
+    publish_inflight(q);
+    ring_fill(q);
     last_get = (struct last_get){q->id, it, rci_wq_state(it) >> RCI_WQ_GEN_SHIFT};
     if (q->mops) {
         it->started_at = rc_clock_now(q->clock);
@@ -514,11 +699,42 @@ int rc_workqueue_try_get(rc_workqueue *q, const char **key)
     return rc;
 }
 
+/* A get without the lock: hands out `it`, just taken from the ready ring, unless a waiting add could go
+ * ahead of it (false: then it is back at the front of the ready list and the lock is held). When the
+ * ring runs low and the lock is free, catches up and tops the ring up before returning, while other
+ * getters keep taking from it. */
+static bool get_from_ring(rc_workqueue *q, rci_wq_item *it, const char **key)
+{
+    if (rci_intake_top_priority(&q->intake) > rci_wq_priority(it)) {
+        pthread_mutex_lock(&q->mu);
+        ring_take_back(q, it);
+        return false;
+    }
+    uint64_t s = rci_wq_take_from_ring(it);
+    last_get = (struct last_get){q->id, it, s >> RCI_WQ_GEN_SHIFT};
+    *key = it->key;
+    if ((rci_readyring_len(&q->ring) < RCI_READYRING_SLOTS / 2 || rci_intake_long(&q->intake)) &&
+        pthread_mutex_trylock(&q->mu) == 0) {
+        catch_up(q);
+        promote_due(q);
+        ring_fill(q);
+        publish_inflight(q);
+        unlock_and_wake(q);
+    }
+    return true;
+}
+
 int rc_workqueue_get(rc_workqueue *q, const char **key)
 {
     if (!q || !key)
         return RC_EINVAL;
-    pthread_mutex_lock(&q->mu);
+    rci_wq_item *ringed = NULL;
+    if (atomic_load_explicit(&q->ring.open, memory_order_acquire))
+        ringed = rci_readyring_take(&q->ring);
+    if (!ringed)
+        pthread_mutex_lock(&q->mu);
+    else if (get_from_ring(q, ringed, key))
+        return 0;
     int rc;
     bool spun = false;
     while ((rc = take(q, key)) == RC_EAGAIN && !q->shutting_down) {
@@ -554,7 +770,7 @@ int rc_workqueue_get(rc_workqueue *q, const char **key)
     }
     if (rc == RC_EAGAIN)
         rc = RC_ECLOSED;
-    if (rc == 0 && q->nready > q->spinners)
+    if (rc == 0 && ready_count(q) > q->spinners)
         wake_getter(q);
     unlock_and_wake(q);
     return rc;
@@ -593,9 +809,11 @@ int rc_workqueue_done(rc_workqueue *q, const char *key)
         return 0;
     lock_queue(q); /* an add made while processing marks the key dirty first */
     rci_wq_item *it = rci_procset_find(&q->inflight, key);
-    if (!it) {
+    if (!it) { /* a copy of the key, or a key taken from the ready ring (not in the in-flight set) */
         it = rci_itemtab_find_key(&q->keys, rci_wq_hash(key, strlen(key) + 1), key);
-        it = it && (rci_wq_flags(it) & RCI_WQ_PROCESSING) ? rci_procset_find(&q->inflight, it->key) : NULL;
+        unsigned flags = it ? rci_wq_flags(it) : 0;
+        if (!(flags & RCI_WQ_RING_TAKEN))
+            it = (flags & RCI_WQ_PROCESSING) ? rci_procset_find(&q->inflight, it->key) : NULL;
     }
     /* A lock-free done of the same key that claimed it first wins; this one then finds nothing. */
     if (!it || !rci_wq_claim_done(it, rci_wq_state(it) >> RCI_WQ_GEN_SHIFT, false)) {
@@ -624,7 +842,7 @@ size_t rc_workqueue_len(rc_workqueue *q)
         return 0;
     lock_queue(q);
     promote_due(q);
-    size_t n = q->nready;
+    size_t n = ready_count(q);
     unlock_and_wake(q);
     return n;
 }
@@ -675,7 +893,7 @@ void rc_workqueue_shut_down_with_drain(rc_workqueue *q)
     rc_workqueue_shut_down(q);
     atomic_fetch_add(&q->draining, 1); /* sequentially consistent: see done_without_lock */
     lock_queue(q);
-    while (q->inflight.count) {
+    while (inflight_count(q)) {
         q->drain_waiters++;
         pthread_cond_wait(&q->drain_cond, &q->mu);
         q->drain_waiters--;
@@ -777,6 +995,7 @@ int rc_workqueue_new(const rc_workqueue_options *opts, rc_workqueue **out, rc_er
     rci_procset_init(&q->inflight);
     rci_intake_init(&q->intake, GET_LEAVES);
     atomic_init(&q->wake_at, RC_TIME_NEVER);
+    q->delayed_top = INT_MIN;
     if (mops) {
         q->mops = mops;
         q->mctx = o.metrics->ctx;

@@ -19,6 +19,7 @@
 #include "workqueue/itemtab.h"
 #include "workqueue/lookaside.h"
 #include "workqueue/procset.h"
+#include "workqueue/readyring.h"
 
 #define NLEVELS (RC_WORKQUEUE_PRIORITY_MAX - RC_WORKQUEUE_PRIORITY_MIN + 1)
 
@@ -29,8 +30,8 @@ typedef struct item_list {
 
 /* Grouped by who touches what: fields set once (read by producers and lock-free dones on every call),
  * the lock and what it guards (moved between the getters' cores on every handover), the few words
- * producers read to decide on a wake-up, the done stack, and the intake, each group on lines of its own
- * (the padding keeps groups apart whatever the allocation's alignment). */
+ * producers read to decide on a wake-up, the done stack, the intake and the ready ring, each group on
+ * lines of its own (the padding keeps groups apart whatever the allocation's alignment). */
 struct rc_workqueue {
     /* Set by rc_workqueue_new and read-only afterwards, but for `closed`, set once at shut-down. */
     rc_clock *clock;
@@ -49,7 +50,7 @@ struct rc_workqueue {
     rci_itemtab keys;           /* key -> rci_wq_item, every interned record */
     item_list levels[NLEVELS];  /* ready records per priority, first-in first */
     uint32_t level_mask;        /* bit i set when levels[i] is not empty */
-    size_t nready;
+    size_t nready;              /* in the ready lists; the ready ring holds more */
     rci_delayheap delayed;
     rci_procset inflight;
     item_list idle;             /* least recently used first */
@@ -66,6 +67,13 @@ struct rc_workqueue {
      * earliest deadline moved, notify or shut-down. */
     _Atomic unsigned changes;
     bool shutting_down;
+    /* Ready-ring accounting: records the lock holders took back from the ring (handed out under the
+     * lock or returned to the ready list), and records taken from it without the lock since finished.
+     * The ring's head less both is what lock-free gets have in flight. */
+    uint64_t ring_taken_back, ring_finished;
+    /* The highest priority a delayed record may become ready at (a bound, reset when the heap empties):
+     * the ring is filled only with keys that no due delayed key would go ahead of. */
+    int delayed_top;
     rci_intake_batch batch; /* taken from the intake; adds not yet applied when out of memory stopped it */
     pthread_cond_t ready_cond; /* getters wait here */
     pthread_cond_t drain_cond; /* shut_down_with_drain waits here */
@@ -85,6 +93,8 @@ struct rc_workqueue {
     _Atomic size_t nflight;
     char pad3_[64];
     rci_intake intake;
+    char pad4_[64];
+    rci_readyring ring; /* the oldest ready records, takeable without the lock (readyring.h) */
 };
 
 static inline void list_append(item_list *l, rci_wq_item *it)

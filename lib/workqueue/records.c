@@ -116,6 +116,7 @@ rci_wq_item *rci_wq_intern(rc_workqueue *q, const char *key, uint64_t hash, size
     it->seq = 0;
     it->hash = hash;
     it->in_heap = false;
+    it->in_ring = false;
     it->delay_priority = 0;
     rci_wq_item_assign(it, key, n, ++q->generation);
     rci_itemtab_insert(&q->keys, hash, it);
