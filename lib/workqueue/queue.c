@@ -79,9 +79,12 @@ static size_t inflight_count(rc_workqueue *q)
     return q->inflight.count + (size_t)(lock_free - q->ring_finished);
 }
 
+/* Stored only when it changes, so the done stack's line is not written for every key finished. */
 static void publish_inflight(rc_workqueue *q)
 {
-    atomic_store_explicit(&q->nflight, inflight_count(q), memory_order_relaxed);
+    bool busy = inflight_count(q) != 0;
+    if (atomic_load_explicit(&q->busy, memory_order_relaxed) != busy)
+        atomic_store_explicit(&q->busy, busy, memory_order_relaxed);
 }
 
 static void announce_change(rc_workqueue *q)
@@ -112,7 +115,7 @@ static void wake_getter(rc_workqueue *q)
 static void wake_for_ready(rc_workqueue *q)
 {
     announce_change(q);
-    if (ready_count(q) > q->spinners)
+    if (q->waiters > q->signalled + q->to_signal && ready_count(q) > q->spinners)
         wake_getter(q);
 }
 
@@ -515,7 +518,7 @@ static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, cons
     if (wake || pending >= INTAKE_MAX || (q->mops && (add->flags & RCI_INTAKE_RETRY))) {
         lock_queue(q);
         unlock_and_wake(q);
-    } else if (pending >= INTAKE_BATCH && !atomic_load_explicit(&q->nflight, memory_order_relaxed) &&
+    } else if (pending >= INTAKE_BATCH && !atomic_load_explicit(&q->busy, memory_order_relaxed) &&
                pthread_mutex_trylock(&q->mu) == 0) {
         catch_up(q);
         unlock_and_wake(q);

@@ -89,8 +89,9 @@ struct rc_workqueue {
     _Atomic rc_time wake_at;
     char pad2_[64];
     rci_donestack dones; /* records done() claimed without the lock, for the next lock holder */
-    /* inflight.count as of the last get or done, for producers deciding whether getters are about */
-    _Atomic size_t nflight;
+    /* Whether keys were in flight at the last locked get or done, for producers deciding whether
+     * getters are about */
+    _Atomic bool busy;
     char pad3_[64];
     rci_intake intake;
     char pad4_[64];
