@@ -61,7 +61,10 @@
 /* Adds applied between top-ups of the ready ring while a long batch is applied, so getters taking from
  * the ring without the lock do not run dry meanwhile. */
 #define RING_TOPUP_EVERY 32
-/* Records one top-up moves at most, so no single call pays for filling the whole ring. */
+/* Records one top-up moves at most, so no single call pays for filling the whole ring: a get that
+ * found the ring empty starts it with a few (it is the one waiting for its key), the top-ups that
+ * getters taking from the ring make while catching up add more. */
+#define RING_FILL_START 32
 #define RING_FILL_MAX 256
 
 static int level_of(int priority) { return priority - RC_WORKQUEUE_PRIORITY_MIN; }
@@ -218,7 +221,7 @@ static void ring_take_back(rc_workqueue *q, rci_wq_item *first)
 /* Tops the ready ring up from the head of its level's ready list when it is half empty: only while no
  * other level has ready keys and no delayed key could become ready above them, and only on a queue
  * without metrics (their hooks run under the lock). */
-static void ring_fill(rc_workqueue *q)
+static void ring_fill(rc_workqueue *q, size_t max)
 {
     size_t len = rci_readyring_len(&q->ring);
     if (q->mops || len >= RCI_READYRING_SLOTS / 2 || !q->level_mask || (q->level_mask & (q->level_mask - 1)))
@@ -233,7 +236,7 @@ static void ring_fill(rc_workqueue *q)
     atomic_store_explicit(&q->ring.level, priority, memory_order_relaxed);
     item_list *l = &q->levels[lvl];
     size_t n = 0;
-    for (rci_wq_item *it; len + n < RCI_READYRING_SLOTS && n < RING_FILL_MAX && (it = l->head); n++) {
+    for (rci_wq_item *it; len + n < RCI_READYRING_SLOTS && n < max && (it = l->head); n++) {
         list_unlink(l, it);
         it->in_ring = true;
         rci_readyring_put(&q->ring, n, it);
@@ -478,7 +481,7 @@ static void apply_intake(rc_workqueue *q)
             return;
         rci_intake_advance(&q->batch);
         if (++applied % RING_TOPUP_EVERY == 0)
-            ring_fill(q);
+            ring_fill(q, RING_FILL_MAX);
     }
     if (q->batch.cap > INTAKE_KEPT) { /* a burst's buffer is not kept for the queue's life */
         free(q->batch.buf);
@@ -679,7 +682,7 @@ static int take(rc_workqueue *q, const char **key)
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
     publish_inflight(q);
-    ring_fill(q);
+    ring_fill(q, RING_FILL_START);
     last_get = (struct last_get){q->id, it, rci_wq_state(it) >> RCI_WQ_GEN_SHIFT};
     if (q->mops) {
         it->started_at = rc_clock_now(q->clock);
@@ -720,7 +723,7 @@ static bool get_from_ring(rc_workqueue *q, rci_wq_item *it, const char **key)
         pthread_mutex_trylock(&q->mu) == 0) {
         catch_up(q);
         promote_due(q);
-        ring_fill(q);
+        ring_fill(q, RING_FILL_MAX);
         publish_inflight(q);
         unlock_and_wake(q);
     }
