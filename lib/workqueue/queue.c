@@ -61,11 +61,12 @@
 /* Adds applied between top-ups of the ready ring while a long batch is applied, so getters taking from
  * the ring without the lock do not run dry meanwhile. */
 #define RING_TOPUP_EVERY 32
-/* Records one top-up moves at most, so no single call pays for filling the whole ring: a get that
- * found the ring empty starts it with a few (it is the one waiting for its key), the top-ups that
- * getters taking from the ring make while catching up add more. */
+/* Records one top-up moves at most. Getters top the ring up when it is below half full; a quarter of it
+ * per top-up leaves it well above that, so the next top-up comes many gets later (topping up by a few
+ * at a time made nearly every get take the lock), and no single call pays for the whole ring. A get
+ * that found the ring empty starts it with a few (it is the one waiting for its key). */
 #define RING_FILL_START 32
-#define RING_FILL_MAX 256
+#define RING_FILL_MAX (RCI_READYRING_SLOTS / 4)
 
 static int level_of(int priority) { return priority - RC_WORKQUEUE_PRIORITY_MIN; }
 
@@ -231,7 +232,7 @@ static void ring_fill(rc_workqueue *q, size_t max)
         return;
     if (!q->delayed.live)
         q->delayed_top = INT_MIN;
-    if (q->delayed_top > priority)
+    if (q->delayed_top > priority || (!q->ring.slot && !rci_readyring_alloc(&q->ring)))
         return;
     atomic_store_explicit(&q->ring.level, priority, memory_order_relaxed);
     item_list *l = &q->levels[lvl];
@@ -1020,6 +1021,7 @@ void rc_workqueue_free(rc_workqueue *q)
     rci_delayheap_free(&q->delayed);
     rci_procset_free(&q->inflight);
     rci_intake_free(&q->intake);
+    rci_readyring_free(&q->ring);
     free(q->batch.buf);
     if (q->mops)
         q->mops->queue_free(q->mctx, q->qm);

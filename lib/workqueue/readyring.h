@@ -12,10 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "workqueue/item.h"
 
-#define RCI_READYRING_SLOTS 4096u
+#define RCI_READYRING_SLOTS 8192u
 
 typedef struct rci_readyring {
     _Atomic uint64_t head; /* the next slot to take; advanced by takers */
@@ -23,8 +24,20 @@ typedef struct rci_readyring {
     _Atomic uint64_t tail; /* one past the last slot filled; advanced by the filler */
     _Atomic int level;     /* the priority level of the records in it (set while it is empty) */
     _Atomic bool open;     /* lock-free gets may take from it (the queue's lock holder decides) */
-    _Atomic(rci_wq_item *) slot[RCI_READYRING_SLOTS];
+    /* RCI_READYRING_SLOTS slots (64 KiB), allocated at the first fill (rci_readyring_alloc), so a queue
+     * that never uses the ring does not pay for it; written before the first publish, so takers that
+     * see a record in the ring see them. */
+    _Atomic(rci_wq_item *) *slot;
 } rci_readyring;
+
+/* Allocates the slots (the filler, once, before the first rci_readyring_put); false when out of memory. */
+static inline bool rci_readyring_alloc(rci_readyring *r)
+{
+    r->slot = malloc(RCI_READYRING_SLOTS * sizeof *r->slot); /* each slot is written before it is read */
+    return r->slot != NULL;
+}
+
+static inline void rci_readyring_free(rci_readyring *r) { free(r->slot); }
 
 /* Records in the ring (exact for the filler, a snapshot for anyone else). */
 static inline size_t rci_readyring_len(rci_readyring *r)
