@@ -3,7 +3,8 @@
  * length and priority rules as the locked path: a key ready at a higher level, an add waiting at a
  * higher priority, a delayed key that becomes ready above the ring, and a key in the ring raised to a
  * higher priority all go first; keys taken from the ring are done by pointer or by copy, marked dirty,
- * waited for by a drain; a queue with metrics never uses the ring. Single-threaded unless said; the
+ * waited for by a drain; getters catch up once the ring falls to half of what the last fill left in it;
+ * a queue with metrics never uses the ring. Single-threaded unless said; the
  * many-thread tests in test_workqueue.c run through the ring as well. */
 #include <reconcile/workqueue.h>
 
@@ -162,6 +163,30 @@ START_TEST(ring_key_in_flight_is_done_by_copy_and_can_be_dirty)
 }
 END_TEST
 
+/* With few keys ready a fill leaves few in the ring, and getters taking from it catch up (apply the
+ * intake, top the ring up) only once it falls to half of that, not at every get. */
+START_TEST(getters_catch_up_when_the_ring_falls_to_half_its_fill)
+{
+    rc_workqueue *q = new_queue(NULL);
+    add_keys(q, "k", 11, RC_WORKQUEUE_PRIORITY_NORMAL);
+    expect_get(q, "k0"); /* starts the ring with the other 10 */
+    ck_assert_uint_eq(ring_len(q), 10);
+    ck_assert_uint_eq(atomic_load(&q->ring.low), 5);
+    ck_assert_int_eq(rc_workqueue_add(q, "new"), 0);
+    size_t pending = rci_intake_pending(&q->intake);
+    ck_assert_uint_gt(pending, 0);
+    expect_run(q, "k", 1, 6); /* 9, 8, 7, 6, 5 left: no catch-up yet */
+    ck_assert_uint_eq(rci_intake_pending(&q->intake), pending);
+    expect_get(q, "k6"); /* 4 left: this get catches up and tops the ring up with "new" */
+    ck_assert_uint_eq(rci_intake_pending(&q->intake), 0);
+    ck_assert_uint_eq(ring_len(q), 5); /* k7..k10 and new */
+    ck_assert_uint_eq(atomic_load(&q->ring.low), 2);
+    expect_run(q, "k", 7, 11);
+    expect_get(q, "new");
+    rc_workqueue_free(q);
+}
+END_TEST
+
 typedef struct drainer {
     rc_workqueue *q;
     atomic_bool finished;
@@ -243,6 +268,7 @@ int main(void)
     tcase_add_test(tc, raising_a_key_in_the_ring_moves_it_up);
     tcase_add_test(tc, delayed_key_above_the_ring_goes_first);
     tcase_add_test(tc, ring_key_in_flight_is_done_by_copy_and_can_be_dirty);
+    tcase_add_test(tc, getters_catch_up_when_the_ring_falls_to_half_its_fill);
     tcase_add_test(tc, drain_waits_for_a_key_taken_from_the_ring);
     tcase_add_test(tc, queue_with_metrics_never_uses_the_ring);
     suite_add_tcase(s, tc);

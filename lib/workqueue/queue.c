@@ -246,6 +246,12 @@ static void ring_fill(rc_workqueue *q, size_t max)
     if (!l->head)
         q->level_mask &= ~(1u << lvl);
     ring_gate(q);
+    /* Getters catch up when the ring falls to half of what this fill left in it (at most half the ring):
+     * with few keys ready a fill leaves few, and catching up at every get would take the lock and the
+     * producers' intake from them for every key. */
+    size_t left = len + n, low = left / 2 < RCI_READYRING_SLOTS / 2 ? left / 2 : RCI_READYRING_SLOTS / 2;
+    if (atomic_load_explicit(&q->ring.low, memory_order_relaxed) != low)
+        atomic_store_explicit(&q->ring.low, low, memory_order_relaxed);
     rci_readyring_publish(&q->ring, n);
 }
 
@@ -720,7 +726,8 @@ static bool get_from_ring(rc_workqueue *q, rci_wq_item *it, const char **key)
     uint64_t s = rci_wq_take_from_ring(it);
     last_get = (struct last_get){q->id, it, s >> RCI_WQ_GEN_SHIFT};
     *key = it->key;
-    if ((rci_readyring_len(&q->ring) < RCI_READYRING_SLOTS / 2 || rci_intake_long(&q->intake)) &&
+    if ((rci_readyring_len(&q->ring) < atomic_load_explicit(&q->ring.low, memory_order_relaxed) ||
+         rci_intake_long(&q->intake)) &&
         pthread_mutex_trylock(&q->mu) == 0) {
         catch_up(q);
         promote_due(q);

@@ -24,6 +24,7 @@ typedef struct rci_readyring {
     _Atomic uint64_t tail; /* one past the last slot filled; advanced by the filler */
     _Atomic int level;     /* the priority level of the records in it (set while it is empty) */
     _Atomic bool open;     /* lock-free gets may take from it (the queue's lock holder decides) */
+    _Atomic size_t low;    /* below this many records, a getter taking one tops it up (the filler decides) */
     /* RCI_READYRING_SLOTS slots (64 KiB), allocated at the first fill (rci_readyring_alloc), so a queue
      * that never uses the ring does not pay for it; written before the first publish, so takers that
      * see a record in the ring see them. */
