@@ -44,10 +44,12 @@
 #define SPIN_POLLS 2048
 /* Pending intake bytes at which a producer applies the batch itself if the queue lock is free and no
  * key is in flight (about 20 short keys: small enough that a get after a burst of adds does not pay for
- * a long batch, W4), and at which it waits for the lock to do so. With keys in flight the getters are
- * about and take the batch at their next get: a producer applying it would fight them for the lock and
- * pull the queue's lines to its core (W1), so it does that only past INTAKE_MAX, about 16 k short keys
- * left waiting (getters busy elsewhere for a long time). */
+ * a long batch, W4). With keys in flight the getters are about and take the batch when they next catch
+ * up: a producer applying it would fight them for the lock and pull the queue's lines to its core (W1),
+ * so it does that only past INTAKE_MAX, about 16 k short keys left waiting (getters busy elsewhere for a
+ * long time), and even then only if the lock is free. A busy lock is a getter applying adds, which takes
+ * this batch next: waiting for it stalled the producer for as long as that getter's batch took (W1: ~5 ms,
+ * ~25 times a run, more than half the producer's time). */
 #define INTAKE_BATCH 1024
 #define INTAKE_MAX (1u << 20)
 /* Capacity above which an applied intake buffer is freed rather than kept for the next batch, so a
@@ -513,8 +515,8 @@ static void lock_queue(rc_workqueue *q)
 /* An add through the intake. The producer takes the queue lock only when a getter sleeps with none
  * spinning, when a retry must be counted now (the metrics hooks run under the queue lock), or when the
  * batch is long: then it applies the batch itself if the lock is free (a busy lock means a getter that
- * applies it soon; keys in flight mean getters that come back for it), and waits for the lock only past
- * INTAKE_MAX. Against a getter going to sleep this is Dekker's pattern: the push publishes the pending
+ * applies it soon) and no key is in flight (keys in flight mean getters that come back for it), or past
+ * INTAKE_MAX if the lock is free. Against a getter going to sleep this is Dekker's pattern: the push publishes the pending
  * bytes before `hungry` and `spinners` are read, the getter publishes `hungry` (or its end of spinning)
  * before it reads the pending bytes, all sequentially consistent, so one of the two sees the other. */
 static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, const char *key)
@@ -525,10 +527,11 @@ static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, cons
         return rc;
     bool wake = atomic_load(&q->hungry) && !atomic_load(&q->spinners) &&
                 (!(add->flags & RCI_INTAKE_DELAYED) || add->ready_at < atomic_load(&q->wake_at));
-    if (wake || pending >= INTAKE_MAX || (q->mops && (add->flags & RCI_INTAKE_RETRY))) {
+    if (wake || (q->mops && (add->flags & RCI_INTAKE_RETRY))) {
         lock_queue(q);
         unlock_and_wake(q);
-    } else if (pending >= INTAKE_BATCH && !atomic_load_explicit(&q->busy, memory_order_relaxed) &&
+    } else if (pending >= INTAKE_BATCH &&
+               (pending >= INTAKE_MAX || !atomic_load_explicit(&q->busy, memory_order_relaxed)) &&
                pthread_mutex_trylock(&q->mu) == 0) {
         catch_up(q);
         unlock_and_wake(q);
