@@ -827,6 +827,48 @@ START_TEST(producer_leaves_long_intake_to_busy_getters)
 }
 END_TEST
 
+typedef struct burst {
+    rc_workqueue *q;
+    int n;
+} burst;
+
+static void *add_burst(void *arg)
+{
+    burst *b = arg;
+    char name[16];
+    for (int i = 0; i < b->n; i++) {
+        snprintf(name, sizeof name, "d%05d", i);
+        ck_assert_int_eq(rc_workqueue_add(b->q, name), 0);
+    }
+    return NULL;
+}
+
+/* Past a mebibyte of waiting adds, with a key in flight, a producer applies them itself only if the
+ * queue lock is free: while a getter holds it (applying adds, which takes the batch next), adds go on
+ * without waiting for it. Two threads: this one holds the lock while the producer adds. */
+START_TEST(producer_past_the_intake_bound_does_not_wait_for_the_lock)
+{
+    enum { N = 30000 }; /* ~1.4 MB of intake entries */
+    rc_workqueue *q = new_queue(NULL, 0);
+    const char *k;
+    rc_workqueue_add(q, "busy");
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    burst b = {.q = q, .n = N};
+    pthread_t t;
+    pthread_mutex_lock(&q->mu);
+    pthread_create(&t, NULL, add_burst, &b);
+    pthread_join(t, NULL); /* waiting for the lock held here would never return */
+    ck_assert_uint_gt(rci_intake_pending(&q->intake), 1u << 20);
+    pthread_mutex_unlock(&q->mu);
+    ck_assert_int_eq(rc_workqueue_add(q, "last"), 0); /* past the bound, lock free: applied here */
+    ck_assert_uint_eq(rci_intake_pending(&q->intake), 0);
+    ck_assert_uint_eq(rc_workqueue_len(q), N + 1);
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    expect_next(q, "d00000");
+    rc_workqueue_free(q);
+}
+END_TEST
+
 /* A get may hand out a ready key while a few adds wait in the intake, but only when applying them could
  * not change the answer: an add at a higher priority than the ready keys, or any add when nothing is
  * ready, is applied first; waiting adds keep their place and len counts them. */
@@ -1288,6 +1330,7 @@ int main(void)
     tcase_add_test(tc, concurrent_unique_keys_each_handed_out_once);
     tcase_add_test(tc, long_intake_batches_keep_order_and_priority);
     tcase_add_test(tc, producer_leaves_long_intake_to_busy_getters);
+    tcase_add_test(tc, producer_past_the_intake_bound_does_not_wait_for_the_lock);
     tcase_add_test(tc, repeated_adds_keep_state_and_priority);
     tcase_add_test(tc, recycled_record_is_not_mistaken_for_its_old_key);
     tcase_add_test(tc, each_blocked_getter_gets_a_key);
