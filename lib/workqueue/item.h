@@ -5,8 +5,8 @@
  * are also read without the lock by the lookaside fast path (lookaside.h), the lock-free done sets
  * RCI_WQ_DONE_PENDING on a record in flight (rci_wq_claim_done) and then writes its done_next
  * (donestack.h), and a get that takes a record from the ready ring moves it from READY to PROCESSING
- * (rci_wq_take_from_ring). So lock holders change state only through rci_wq_set_state, and records are never
- * freed while their queue lives. */
+ * (rci_wq_take_from_ring). So lock holders change state only through rci_wq_set_state, and records are
+ * never freed while their queue lives. */
 #ifndef RC_WORKQUEUE_ITEM_H
 #define RC_WORKQUEUE_ITEM_H
 

@@ -221,7 +221,7 @@ static void ring_take_back(rc_workqueue *q, rci_wq_item *first)
     ring_gate(q);
 }
 
-/* Tops the ready ring up from the head of its level's ready list when it is half empty: only while no
+/* Tops the ready ring up from the head of its level's ready list when it is below half full: only while no
  * other level has ready keys and no delayed key could become ready above them, and only on a queue
  * without metrics (their hooks run under the lock). */
 static void ring_fill(rc_workqueue *q, size_t max)
