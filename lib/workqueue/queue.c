@@ -221,8 +221,8 @@ static void ring_take_back(rc_workqueue *q, rci_wq_item *first)
     ring_gate(q);
 }
 
-/* Tops the ready ring up from the head of its level's ready list when it is below half full: only while no
- * other level has ready keys and no delayed key could become ready above them, and only on a queue
+/* Tops the ready ring up from the head of its level's ready list when it is below half full: only while
+ * no other level has ready keys and no delayed key could become ready above them, and only on a queue
  * without metrics (their hooks run under the lock). */
 static void ring_fill(rc_workqueue *q, size_t max)
 {
@@ -516,9 +516,10 @@ static void lock_queue(rc_workqueue *q)
  * spinning, when a retry must be counted now (the metrics hooks run under the queue lock), or when the
  * batch is long: then it applies the batch itself if the lock is free (a busy lock means a getter that
  * applies it soon) and no key is in flight (keys in flight mean getters that come back for it), or past
- * INTAKE_MAX if the lock is free. Against a getter going to sleep this is Dekker's pattern: the push publishes the pending
- * bytes before `hungry` and `spinners` are read, the getter publishes `hungry` (or its end of spinning)
- * before it reads the pending bytes, all sequentially consistent, so one of the two sees the other. */
+ * INTAKE_MAX if the lock is free. Against a getter going to sleep this is Dekker's pattern: the push
+ * publishes the pending bytes before `hungry` and `spinners` are read, the getter publishes `hungry` (or
+ * its end of spinning) before it reads the pending bytes, all sequentially consistent, so one of the two
+ * sees the other. */
 static int add_through_intake(rc_workqueue *q, const rci_intake_entry *add, const char *key)
 {
     size_t pending;
