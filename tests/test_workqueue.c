@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "support/testutil.h"
+#include "support/wq_drain.h"
 #include "workqueue/delayheap.h"
 #include "workqueue/intake.h"
 #include "workqueue/queue.h"
@@ -495,19 +496,6 @@ START_TEST(notify_rechecks_virtual_clock)
 }
 END_TEST
 
-typedef struct drainer {
-    rc_workqueue *q;
-    atomic_bool finished;
-} drainer;
-
-static void *drain(void *arg)
-{
-    drainer *d = arg;
-    rc_workqueue_shut_down_with_drain(d->q);
-    atomic_store(&d->finished, true);
-    return NULL;
-}
-
 START_TEST(drain_waits_for_every_key_handed_out)
 {
     rc_workqueue *q = new_queue(NULL, 0);
@@ -516,18 +504,15 @@ START_TEST(drain_waits_for_every_key_handed_out)
     rc_workqueue_add(q, "b");
     ck_assert_int_eq(rc_workqueue_try_get(q, &a), 0);
     ck_assert_int_eq(rc_workqueue_try_get(q, &b), 0);
-    drainer d = {.q = q};
-    pthread_t t;
-    pthread_create(&t, NULL, drain, &d);
-    while (rci_workqueue_blocked_drainers(q) < 1)
-        sched_yield();
+    rc_test_drainer d;
+    rc_test_drain_start(&d, q);
     ck_assert(rc_workqueue_shutting_down(q));
     ck_assert_int_eq(rc_workqueue_add(q, "c"), RC_ECLOSED);
     ck_assert_int_eq(rc_workqueue_done(q, a), 0);
     ck_assert_uint_eq(rci_workqueue_blocked_drainers(q), 1);
     ck_assert(!atomic_load(&d.finished));
     ck_assert_int_eq(rc_workqueue_done(q, b), 0);
-    pthread_join(t, NULL);
+    rc_test_drain_join(&d);
     ck_assert(atomic_load(&d.finished));
     ck_assert_int_eq(rc_workqueue_try_get(q, &k), RC_ECLOSED);
     rc_workqueue_shut_down_with_drain(q); /* nothing in flight: returns at once */
@@ -996,14 +981,11 @@ START_TEST(drain_wakes_on_a_lockless_done)
     const char *a;
     rc_workqueue_add(q, "a");
     ck_assert_int_eq(rc_workqueue_try_get(q, &a), 0);
-    drainer d = {.q = q};
-    pthread_t t;
-    pthread_create(&t, NULL, drain, &d);
-    while (rci_workqueue_blocked_drainers(q) < 1)
-        sched_yield();
+    rc_test_drainer d;
+    rc_test_drain_start(&d, q);
     ck_assert(!atomic_load(&d.finished));
     ck_assert_int_eq(rc_workqueue_done(q, a), 0);
-    pthread_join(t, NULL);
+    rc_test_drain_join(&d);
     ck_assert(atomic_load(&d.finished));
     rc_workqueue_free(q);
 }

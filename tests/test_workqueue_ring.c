@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "support/testutil.h"
+#include "support/wq_drain.h"
 #include "workqueue/queue.h"
 #include "workqueue/queue_internal.h"
 
@@ -187,19 +188,6 @@ START_TEST(getters_catch_up_when_the_ring_falls_to_half_its_fill)
 }
 END_TEST
 
-typedef struct drainer {
-    rc_workqueue *q;
-    atomic_bool finished;
-} drainer;
-
-static void *drain(void *arg)
-{
-    drainer *d = arg;
-    rc_workqueue_shut_down_with_drain(d->q);
-    atomic_store(&d->finished, true);
-    return NULL;
-}
-
 /* Two threads: a drain waits for a key a lock-free get took from the ring. */
 START_TEST(drain_waits_for_a_key_taken_from_the_ring)
 {
@@ -210,14 +198,11 @@ START_TEST(drain_waits_for_a_key_taken_from_the_ring)
     const char *k;
     ck_assert_int_eq(rc_workqueue_get(q, &k), 0);
     ck_assert_uint_eq(atomic_load(&q->ring.head) - head, 1);
-    drainer d = {.q = q};
-    pthread_t t;
-    pthread_create(&t, NULL, drain, &d);
-    while (rci_workqueue_blocked_drainers(q) < 1)
-        sched_yield();
+    rc_test_drainer d;
+    rc_test_drain_start(&d, q);
     ck_assert(!atomic_load(&d.finished));
     ck_assert_int_eq(rc_workqueue_done(q, k), 0);
-    pthread_join(t, NULL);
+    rc_test_drain_join(&d);
     ck_assert(atomic_load(&d.finished));
     expect_get(q, "k2"); /* a shut-down queue still hands out what it holds */
     ck_assert_int_eq(rc_workqueue_get(q, &k), RC_ECLOSED);
