@@ -221,22 +221,36 @@ static void ring_take_back(rc_workqueue *q, rci_wq_item *first)
     ring_gate(q);
 }
 
-/* Tops the ready ring up from the head of its level's ready list when it is below half full: only while
- * no other level has ready keys and no delayed key could become ready above them, and only on a queue
- * without metrics (their hooks run under the lock). */
-static void ring_fill(rc_workqueue *q, size_t max)
+/* Getters catch up when the ring falls to half of what the last fill or push left in it (at most half
+ * the ring): with few keys ready a fill leaves few, and catching up at every get would take the lock and
+ * the producers' intake from them for every key. */
+static void ring_mark_low(rc_workqueue *q, size_t left)
 {
-    size_t len = rci_readyring_len(&q->ring);
-    if (q->mops || len >= RCI_READYRING_SLOTS / 2 || !q->level_mask || (q->level_mask & (q->level_mask - 1)))
-        return;
-    int lvl = __builtin_ctz(q->level_mask), priority = lvl + RC_WORKQUEUE_PRIORITY_MIN;
-    if (len && atomic_load_explicit(&q->ring.level, memory_order_relaxed) != priority)
-        return;
+    size_t low = left / 2 < RCI_READYRING_SLOTS / 2 ? left / 2 : RCI_READYRING_SLOTS / 2;
+    if (atomic_load_explicit(&q->ring.low, memory_order_relaxed) != low)
+        atomic_store_explicit(&q->ring.low, low, memory_order_relaxed);
+}
+
+/* Whether the ring, holding len records, takes records of level lvl: only on a queue without metrics
+ * (their hooks run under the lock), when the ring is empty or of that level, and when no delayed key
+ * could become ready above it. If so (and the ring is empty) the ring is now of that level. */
+static bool ring_accepts(rc_workqueue *q, int lvl, size_t len)
+{
+    int priority = lvl + RC_WORKQUEUE_PRIORITY_MIN;
     if (!q->delayed.live)
         q->delayed_top = INT_MIN;
-    if (q->delayed_top > priority || (!q->ring.slot && !rci_readyring_alloc(&q->ring)))
-        return;
-    atomic_store_explicit(&q->ring.level, priority, memory_order_relaxed);
+    if (q->mops || (len && atomic_load_explicit(&q->ring.level, memory_order_relaxed) != priority) ||
+        q->delayed_top > priority || (!q->ring.slot && !rci_readyring_alloc(&q->ring)))
+        return false;
+    if (atomic_load_explicit(&q->ring.level, memory_order_relaxed) != priority)
+        atomic_store_explicit(&q->ring.level, priority, memory_order_relaxed);
+    return true;
+}
+
+/* Moves up to max records (len in the ring now) from the head of ready list lvl into the ring; returns
+ * how many, not yet published. */
+static size_t ring_move(rc_workqueue *q, int lvl, size_t len, size_t max)
+{
     item_list *l = &q->levels[lvl];
     size_t n = 0;
     for (rci_wq_item *it; len + n < RCI_READYRING_SLOTS && n < max && (it = l->head); n++) {
@@ -248,13 +262,22 @@ static void ring_fill(rc_workqueue *q, size_t max)
     if (!l->head)
         q->level_mask &= ~(1u << lvl);
     ring_gate(q);
-    /* Getters catch up when the ring falls to half of what this fill left in it (at most half the ring):
-     * with few keys ready a fill leaves few, and catching up at every get would take the lock and the
-     * producers' intake from them for every key. */
-    size_t left = len + n, low = left / 2 < RCI_READYRING_SLOTS / 2 ? left / 2 : RCI_READYRING_SLOTS / 2;
-    if (atomic_load_explicit(&q->ring.low, memory_order_relaxed) != low)
-        atomic_store_explicit(&q->ring.low, low, memory_order_relaxed);
-    rci_readyring_publish(&q->ring, n);
+    return n;
+}
+
+/* Tops the ready ring up from the head of its level's ready list when it is below half full, while no
+ * other level has ready keys and the ring accepts them. The ring's lines, which every lock-free get
+ * reads, are written only when something changes. */
+static void ring_fill(rc_workqueue *q, size_t max)
+{
+    size_t len = q->mops ? RCI_READYRING_SLOTS : rci_readyring_len(&q->ring), n = 0;
+    if (len >= RCI_READYRING_SLOTS / 2)
+        return;
+    if (q->level_mask && !(q->level_mask & (q->level_mask - 1)) && ring_accepts(q, __builtin_ctz(q->level_mask), len))
+        n = ring_move(q, __builtin_ctz(q->level_mask), len, max);
+    ring_mark_low(q, len + n);
+    if (n)
+        rci_readyring_publish(&q->ring, n);
 }
 
 /* The levels with ready keys, as a bit mask: the lists' and the ring's. */
@@ -276,11 +299,31 @@ static rci_wq_item *front_of(rc_workqueue *q, int lvl)
     return it ? it : q->levels[lvl].head;
 }
 
+/* Puts it, just made ready at level lvl while no key waits in the ready lists, straight into the ring if
+ * the ring takes it: it is the newest key of its level either way, and it is in this core's cache now
+ * (a top-up would load it again later, W3b). */
+static bool ring_push(rc_workqueue *q, rci_wq_item *it, int lvl)
+{
+    size_t len = rci_readyring_len(&q->ring);
+    if (len >= RCI_READYRING_SLOTS || !ring_accepts(q, lvl, len))
+        return false;
+    it->in_ring = true;
+    rci_readyring_put(&q->ring, 0, it);
+    ring_gate(q);
+    ring_mark_low(q, len + 1);
+    rci_readyring_publish(&q->ring, 1);
+    return true;
+}
+
 static void ready_push(rc_workqueue *q, rci_wq_item *it)
 {
     int lvl = level_of(rci_wq_priority(it));
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_READY);
     it->seq = q->next_seq++;
+    if (!q->level_mask && !q->mops && ring_push(q, it, lvl)) {
+        wake_for_ready(q);
+        return;
+    }
     list_append(&q->levels[lvl], it);
     if (!(q->level_mask & (1u << lvl))) {
         q->level_mask |= 1u << lvl;
@@ -693,7 +736,8 @@ static int take(rc_workqueue *q, const char **key)
     rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
     publish_inflight(q);
-    ring_fill(q, RING_FILL_START);
+    if (q->level_mask)
+        ring_fill(q, RING_FILL_START);
     last_get = (struct last_get){q->id, it, rci_wq_state(it) >> RCI_WQ_GEN_SHIFT};
     if (q->mops) {
         it->started_at = rc_clock_now(q->clock);
