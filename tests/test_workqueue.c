@@ -729,6 +729,39 @@ START_TEST(repeated_adds_keep_state_and_priority)
 }
 END_TEST
 
+/* A delayed key that came due does not wait behind a whole long batch of adds: the queue makes it ready
+ * between parts of the batch, so it comes out after the first few of the batch's keys, not after all. */
+START_TEST(due_key_does_not_wait_behind_a_long_batch)
+{
+    enum { N = 200 };
+    rc_clock *c = rc_clock_virtual_new(T0);
+    rc_workqueue *q = new_queue(c, 0);
+    ck_assert_int_eq(rc_workqueue_add_after(q, "due", RC_MSEC), 0);
+    const char *k;
+    rc_workqueue_add(q, "busy"); /* a key in flight: the adds below wait in the intake */
+    ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+    ck_assert_str_eq(k, "busy");
+    char name[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "k%03d", i);
+        ck_assert_int_eq(rc_workqueue_add(q, name), 0);
+    }
+    rc_clock_advance(c, RC_MSEC); /* "due" comes due while the batch waits */
+    ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    int due_at = -1;
+    for (int i = 0; i <= N; i++) {
+        ck_assert_int_eq(rc_workqueue_try_get(q, &k), 0);
+        if (strcmp(k, "due") == 0)
+            due_at = i;
+        ck_assert_int_eq(rc_workqueue_done(q, k), 0);
+    }
+    ck_assert_int_ge(due_at, 0);
+    ck_assert_int_lt(due_at, N / 2);
+    rc_workqueue_free(q);
+    rc_clock_free(c);
+}
+END_TEST
+
 /* Plain adds wait in the intake until the queue applies them, in batches the producer applies itself
  * once they grow long: many keys added (each twice) with nobody getting keep first-add order, and one
  * added at a higher priority in the middle still goes first. */
@@ -1311,6 +1344,7 @@ int main(void)
     tcase_add_test(tc, concurrent_adds_race_record_reuse);
     tcase_add_test(tc, concurrent_unique_keys_each_handed_out_once);
     tcase_add_test(tc, long_intake_batches_keep_order_and_priority);
+    tcase_add_test(tc, due_key_does_not_wait_behind_a_long_batch);
     tcase_add_test(tc, producer_leaves_long_intake_to_busy_getters);
     tcase_add_test(tc, producer_past_the_intake_bound_does_not_wait_for_the_lock);
     tcase_add_test(tc, repeated_adds_keep_state_and_priority);

@@ -60,8 +60,9 @@
 #define GET_LEAVES (INTAKE_BATCH / 2)
 /* Adds ahead of the one being applied whose key-table slots are being loaded. */
 #define PREFETCH_AHEAD 8
-/* Adds applied between top-ups of the ready ring while a long batch is applied, so getters taking from
- * the ring without the lock do not run dry meanwhile. */
+/* Adds applied between top-ups of the ready ring while a long batch is applied (delayed keys that came
+ * due meanwhile are made ready first), so getters taking from the ring without the lock do not run dry,
+ * and due keys do not wait behind the whole batch (W3b: its producer's 100 k delayed adds). */
 #define RING_TOPUP_EVERY 32
 /* Records one top-up moves at most. Getters top the ring up when it is below half full; a quarter of it
  * per top-up leaves it well above that, so the next top-up comes many gets later (topping up by a few
@@ -532,8 +533,10 @@ static void apply_intake(rc_workqueue *q)
         if (!apply_add(q, e))
             return;
         rci_intake_advance(&q->batch);
-        if (++applied % RING_TOPUP_EVERY == 0)
+        if (++applied % RING_TOPUP_EVERY == 0) {
+            promote_due(q);
             ring_fill(q, RING_FILL_MAX);
+        }
     }
     if (q->batch.cap > INTAKE_KEPT) { /* a burst's buffer is not kept for the queue's life */
         free(q->batch.buf);
