@@ -4,12 +4,10 @@
  * higher priority, a delayed key that becomes ready above the ring, and a key in the ring raised to a
  * higher priority all go first; keys taken from the ring are done by pointer or by copy, marked dirty,
  * waited for by a drain; getters catch up once the ring falls to half of what the last fill left in it;
- * a queue with metrics never uses the ring. Single-threaded unless said; the
- * many-thread tests in test_workqueue.c run through the ring as well. */
+ * a queue with metrics never uses the ring. Single-threaded unless said; the many-thread tests in
+ * test_workqueue.c run through the ring as well. */
 #include <reconcile/workqueue.h>
 
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
