@@ -208,36 +208,19 @@ START_TEST(drain_waits_for_a_key_taken_from_the_ring)
 }
 END_TEST
 
-static void *noop_queue_new(void *ctx, const char *name)
-{
-    (void)ctx;
-    (void)name;
-    return NULL;
-}
-static void noop_free(void *ctx, void *qm) { (void)ctx, (void)qm; }
-static void noop_depth(void *qm, int d) { (void)qm, (void)d; }
-static void noop_event(void *qm) { (void)qm; }
-static void noop_seconds(void *qm, double s) { (void)qm, (void)s; }
-static void noop_unfinished(void *qm, double total, double longest) { (void)qm, (void)total, (void)longest; }
-
 /* The metrics hooks run under the queue lock, so a queue with metrics hands every key out under it. */
 START_TEST(queue_with_metrics_never_uses_the_ring)
 {
-    static const rc_workqueue_metrics_ops ops = {.queue_new = noop_queue_new,
-                                                 .queue_free = noop_free,
-                                                 .depth = noop_depth,
-                                                 .add = noop_event,
-                                                 .queue_latency = noop_seconds,
-                                                 .work_duration = noop_seconds,
-                                                 .retry = noop_event,
-                                                 .unfinished = noop_unfinished};
-    rc_workqueue_metrics_provider m = {.ops = &ops};
+    rc_metrics *reg = rc_metrics_new();
+    rc_workqueue_metrics_provider m;
+    ck_assert_int_eq(rc_workqueue_metrics_default(reg, &m, NULL), 0);
     rc_workqueue *q = NULL;
     ck_assert_int_eq(rc_workqueue_new(&(rc_workqueue_options){.metrics = &m}, &q, NULL), 0);
     add_keys(q, "k", 100, RC_WORKQUEUE_PRIORITY_NORMAL);
     expect_run(q, "k", 0, 100);
     ck_assert_uint_eq(atomic_load(&q->ring.tail), 0);
     rc_workqueue_free(q);
+    rc_metrics_free(reg);
 }
 END_TEST
 

@@ -100,10 +100,13 @@ static void announce_change(rc_workqueue *q)
                           memory_order_release);
 }
 
+/* Whether a blocked getter is not yet on its way (signalled or about to be). */
+static bool getter_unsignalled(const rc_workqueue *q) { return q->waiters > q->signalled + q->to_signal; }
+
 /* Stored only when it changes, so producers reading it keep their copy of the line. */
 static void update_hungry(rc_workqueue *q)
 {
-    bool h = q->waiters > q->signalled + q->to_signal;
+    bool h = getter_unsignalled(q);
     if (atomic_load_explicit(&q->hungry, memory_order_relaxed) != h)
         atomic_store(&q->hungry, h);
 }
@@ -112,7 +115,7 @@ static void update_hungry(rc_workqueue *q)
 static void wake_getter(rc_workqueue *q)
 {
     announce_change(q);
-    if (q->waiters > q->signalled + q->to_signal) {
+    if (getter_unsignalled(q)) {
         q->to_signal++;
         update_hungry(q);
     }
@@ -121,9 +124,10 @@ static void wake_getter(rc_workqueue *q)
 /* A key became ready: a sleeping getter is needed only for keys beyond those a spinner will take. */
 static void wake_for_ready(rc_workqueue *q)
 {
-    announce_change(q);
-    if (q->waiters > q->signalled + q->to_signal && ready_count(q) > q->spinners)
-        wake_getter(q);
+    if (getter_unsignalled(q) && ready_count(q) > q->spinners)
+        wake_getter(q); /* announces the change too */
+    else
+        announce_change(q);
 }
 
 static void cpu_relax(void)
@@ -274,8 +278,9 @@ static void ring_fill(rc_workqueue *q, size_t max)
     size_t len = q->mops ? RCI_READYRING_SLOTS : rci_readyring_len(&q->ring), n = 0;
     if (len >= RCI_READYRING_SLOTS / 2)
         return;
-    if (q->level_mask && !(q->level_mask & (q->level_mask - 1)) && ring_accepts(q, __builtin_ctz(q->level_mask), len))
-        n = ring_move(q, __builtin_ctz(q->level_mask), len, max);
+    int lvl = q->level_mask ? __builtin_ctz(q->level_mask) : -1;
+    if (lvl >= 0 && q->level_mask == 1u << lvl && ring_accepts(q, lvl, len))
+        n = ring_move(q, lvl, len, max);
     ring_mark_low(q, len + n);
     if (n)
         rci_readyring_publish(&q->ring, n);
@@ -679,15 +684,14 @@ static int pick_level(rc_workqueue *q)
     return top;
 }
 
-/* Takes the oldest ready record of level lvl out of the ring or the list, or NULL. */
+/* Takes the oldest ready record of level lvl out of the ring (still READY) or the list, or NULL. */
 static rci_wq_item *take_front(rc_workqueue *q, int lvl)
 {
     if (level_of(atomic_load_explicit(&q->ring.level, memory_order_relaxed)) == lvl) {
         rci_wq_item *it = rci_readyring_take(&q->ring);
-        if (it) {
+        if (it) { /* still READY: take clears it as it marks the record PROCESSING */
             q->ring_taken_back++;
             it->in_ring = false;
-            rci_wq_set_flags(it, rci_wq_flags(it) & ~(unsigned)RCI_WQ_READY);
             return it;
         }
     }
@@ -736,7 +740,7 @@ static int take(rc_workqueue *q, const char **key)
         if (!ready_count(q))
             return RC_EAGAIN;
     }
-    rci_wq_set_flags(it, rci_wq_flags(it) | RCI_WQ_PROCESSING);
+    rci_wq_set_flags(it, (rci_wq_flags(it) & ~(unsigned)RCI_WQ_READY) | RCI_WQ_PROCESSING);
     rci_procset_insert(&q->inflight, it);
     publish_inflight(q);
     if (q->level_mask)
